@@ -23,7 +23,12 @@ public sealed class Graph
 {
     public string Name { get; set; } = "graph";
     public List<Node> Nodes { get; } = new();
+    /// <summary>Declared inputs. IR ≥ 4 files may list an initializer here too (an overridable default):
+    /// use <see cref="RealInputs"/> for the values a caller must feed.</summary>
     public List<ValueInfo> Inputs { get; } = new();
+
+    /// <summary>Inputs without a default initializer: what a caller must provide.</summary>
+    public IEnumerable<ValueInfo> RealInputs => Inputs.Where(v => !Initializers.ContainsKey(v.Name));
     public List<ValueInfo> Outputs { get; } = new();
     public Dictionary<string, Tensor> Initializers { get; } = new();
     /// <summary>Declared types of intermediate values (from the file's value_info or shape inference).</summary>

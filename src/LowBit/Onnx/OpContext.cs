@@ -4,8 +4,16 @@ using LowBit.Tensors;
 namespace LowBit.Onnx;
 
 /// <summary>What an op implementation may know about the node it runs for.</summary>
-internal sealed class OpContext
+internal class OpContext
 {
+    /// <summary>True while training: BatchNormalization uses batch statistics (and updates its running mean/var in
+    /// place), Dropout drops. False for inference.</summary>
+    public bool Training { get; init; }
+    /// <summary>Seeded generator for stochastic ops in training (Dropout); null in inference.</summary>
+    public Random? Rng { get; init; }
+    /// <summary>Forward ops may leave values here for their backward (e.g. batch mean and inverse std); kept on the tape.</summary>
+    public object? Saved { get; set; }
+
     public required Node Node { get; init; }
     /// <summary>Opset of the node's domain in the model.</summary>
     public required long Opset { get; init; }

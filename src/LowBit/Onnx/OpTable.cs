@@ -60,7 +60,6 @@ internal sealed class BoundOp
     private readonly MethodInfo method;
     private readonly Slot[] slots;
     private readonly object?[] template;
-    private readonly int contextIndex = -1;
     public Node Node { get; }
     public long Opset { get; }
 
@@ -77,7 +76,7 @@ internal sealed class BoundOp
         {
             var p = ps[i];
             var attr = p.GetCustomAttribute<AttrAttribute>();
-            if (p.ParameterType == typeof(OpContext)) { slots[i] = Slot.Context; contextIndex = i; continue; }
+            if (typeof(OpContext).IsAssignableFrom(p.ParameterType)) { slots[i] = Slot.Context; continue; }
             if (attr is null && p.ParameterType == typeof(Tensor))
             {
                 slots[i] = p.HasDefaultValue ? Slot.OptionalInput : Slot.Input;

@@ -12,6 +12,7 @@ namespace LowBit.Runtime;
 public sealed class Session
 {
     private readonly ExecutionPlan plan;
+    private ExecutionPlan? optimized;
     private readonly TensorPool pool = new();
     private readonly List<ValueHook> hooks = new();
     private readonly Dictionary<Graph.Graph, ExecutionPlan> subplans = new();
@@ -38,17 +39,18 @@ public sealed class Session
         foreach (var w in wanted)
             if (!plan.SlotOf.ContainsKey(w))
                 throw new LowBitException(ErrorKind.InvalidInput, $"the model has no value named '{w}'");
-        var env = new Tensor?[plan.SlotNames.Count];
-        BindInputs(inputs, env);
+        var p = PlanFor(wanted);
+        var env = new Tensor?[p.SlotNames.Count];
+        BindInputs(p, inputs, env);
 
-        var pinned = new HashSet<int>(wanted.Select(w => plan.SlotOf[w]));
+        var pinned = new HashSet<int>(wanted.Select(w => p.SlotOf[w]));
         int savedDegree = Parallelism.Degree;
         var savedPool = TensorPool.Current;
         Parallelism.Degree = Options.Threads;
         TensorPool.Current = Options.ReuseBuffers ? pool : null;
         try
         {
-            Execute(plan, env, pinned, name => null);
+            Execute(p, env, pinned, name => null);
         }
         finally
         {
@@ -58,14 +60,23 @@ public sealed class Session
         var result = new Dictionary<string, Tensor>();
         foreach (var w in wanted)
         {
-            var t = env[plan.SlotOf[w]] ?? throw new LowBitException(ErrorKind.InvalidModel, $"value '{w}' was not computed");
+            var t = env[p.SlotOf[w]] ?? throw new LowBitException(ErrorKind.InvalidModel, $"value '{w}' was not computed");
             pool.Disown(t.Data);
             result[w] = t;
         }
         return result;
     }
 
-    private void BindInputs(IReadOnlyDictionary<string, Tensor> inputs, Tensor?[] env)
+    /// <summary>The optimized plan (<see cref="SessionOptions.Optimize"/>) unless hooks are installed or a requested value
+    /// does not exist in the optimized graph (fused away): those runs use the graph as written.</summary>
+    private ExecutionPlan PlanFor(string[] wanted)
+    {
+        if (!Options.Optimize || hooks.Count > 0) return plan;
+        optimized ??= new ExecutionPlan(LowBit.Graph.Passes.InferenceOptimizer.Optimize(Graph));
+        return wanted.All(optimized.SlotOf.ContainsKey) ? optimized : plan;
+    }
+
+    private void BindInputs(ExecutionPlan plan, IReadOnlyDictionary<string, Tensor> inputs, Tensor?[] env)
     {
         foreach (var (slot, value) in plan.Constants) env[slot] = value;
         var declared = Graph.Inputs.ToDictionary(v => v.Name);
@@ -94,6 +105,9 @@ public sealed class Session
             env[slot] = outer(name) ?? throw new LowBitException(ErrorKind.InvalidModel, $"subgraph reads '{name}', which is not defined");
 
         var refs = new Dictionary<Array, int>(ReferenceEqualityComparer.Instance);
+        // Storage this plan did not produce (inputs, initializers, outer-scope values of a subgraph) is never recycled
+        // here, even when a view of it (Reshape, Identity) is released.
+        foreach (var t in env) if (t is not null) refs[t.Data] = int.MaxValue / 2;
         Tensor? Lookup(string name) => p.SlotOf.TryGetValue(name, out int s) && env[s] is Tensor t ? t : outer(name);
 
         foreach (var step in p.Steps)

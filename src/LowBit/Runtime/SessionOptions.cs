@@ -7,6 +7,10 @@ public sealed record SessionOptions
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Reuse intermediate buffers once their last reader has run.</summary>
     public bool ReuseBuffers { get; init; } = true;
+    /// <summary>Run an optimized copy of the graph: BatchNormalization folded into Conv/ConvTranspose/Gemm, Relu/Clip and
+    /// residual Add fused into their producer, constant weights packed once. Runs with hooks, or that request a value the
+    /// optimization removed, use the graph as written. Do not edit initializers in place while such a session is in use.</summary>
+    public bool Optimize { get; init; } = true;
 
     public SessionOptions()
     {

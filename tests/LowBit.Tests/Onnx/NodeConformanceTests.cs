@@ -59,10 +59,10 @@ public class NodeConformanceTests
             var inputs = NodeTestCase.ReadAll(ds, "input");
             var expected = NodeTestCase.ReadAll(ds, "output");
             var feed = new Dictionary<string, Tensor>();
-            for (int i = 0; i < inputs.Count; i++) feed[g.Inputs[i].Name] = inputs[i];
+            for (int i = 0; i < inputs.Count; i++) feed[g.Inputs[i].Name] = NodeTestCase.AsDeclared(inputs[i], g.Inputs[i].DType);
             var actual = session.Run(feed);
             for (int i = 0; i < expected.Count; i++)
-                TensorAssert.Close(expected[i], actual[g.Outputs[i].Name], rtol: 1e-3, atol: 1e-7, $"{name} output {i} ({g.Outputs[i].Name})");
+                TensorAssert.Close(NodeTestCase.AsDeclared(expected[i], g.Outputs[i].DType), actual[g.Outputs[i].Name], rtol: 1e-3, atol: 1e-7, $"{name} output {i} ({g.Outputs[i].Name})");
         }
     }
 

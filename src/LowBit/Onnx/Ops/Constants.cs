@@ -19,6 +19,20 @@ internal static class Constants
         throw ctx.Error("has no value attribute");
     }
 
+    /// <summary>A tensor of the shape given by the int64 input, filled with the one element of <paramref name="value"/>
+    /// (default float32 0). The shape is validated before anything is allocated.</summary>
+    [Op("ConstantOfShape", 9)]
+    public static Tensor ConstantOfShape(Tensor input, [Attr] Tensor? value = null)
+    {
+        var shape = ShapeArgs.Dims(ShapeArgs.Longs(input), "ConstantOfShape");
+        if (value is null) return Tensor.Zeros(DType.Float32, shape);
+        if (value.Length != 1) throw new ArgumentException($"ConstantOfShape: value must have one element, got {value.ShapeString}");
+        var v = Elements.Unpack(value);
+        var y = Tensor.Empty(v.DType, shape);
+        Elements.Fill(y, 0, y.Length, v);
+        return Elements.Repack(y, value.DType);
+    }
+
     [Op("Identity", 1)]
     public static Tensor Identity(Tensor input) => input;
 }

@@ -1,0 +1,34 @@
+namespace LowBit.Formats;
+
+/// <summary>
+/// The registry of number formats by name (DESIGN.md §3: one row per format; the parametrized format tests run over
+/// <see cref="All"/>, so a new row is tested automatically). Names are lowercase and matched case-insensitively.
+/// </summary>
+public static class FormatTable
+{
+    private static readonly INumberFormat[] rows = Build();
+    private static readonly Dictionary<string, INumberFormat> byName =
+        rows.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
+
+    private static INumberFormat[] Build()
+    {
+        var list = new List<INumberFormat>();
+        int[] widths = [2, 3, 4, 5, 6, 7, 8, 16];
+        foreach (int b in widths) list.Add(new IntFormat(b, signed: true));
+        foreach (int b in widths) list.Add(new IntFormat(b, signed: false));
+        foreach (int b in widths) list.Add(new IntFormat(b, signed: true, narrow: true));
+        return list.ToArray();
+    }
+
+    /// <summary>Every registered format, in table order.</summary>
+    public static IReadOnlyList<INumberFormat> All => rows;
+
+    public static IEnumerable<string> Names => rows.Select(f => f.Name);
+
+    /// <summary>The format called <paramref name="name"/>; unknown names throw a usage error listing the known ones.</summary>
+    public static INumberFormat Get(string name) =>
+        TryGet(name, out var f) ? f
+            : throw new LowBitException(ErrorKind.Usage, $"unknown number format '{name}'; known formats: {string.Join(", ", Names)}");
+
+    public static bool TryGet(string name, out INumberFormat format) => byName.TryGetValue(name.Trim(), out format!);
+}

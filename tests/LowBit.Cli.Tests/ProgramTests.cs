@@ -1,0 +1,78 @@
+using System.Diagnostics;
+
+namespace LowBit.Cli.Tests;
+
+public class ProgramTests
+{
+    [Fact]
+    public void Version_PrintsLowbitAndTheAssemblyVersion()
+    {
+        var r = CliHarness.Run("--version");
+        Assert.Equal(0, r.Code);
+        Assert.StartsWith("lowbit 0.1.0", r.Out);
+        Assert.Single(r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Theory]
+    [InlineData("inspect", "--json")]
+    [InlineData("run", "--input")]
+    [InlineData("run", "--dim")]
+    [InlineData("bench", "--iterations")]
+    [InlineData("bench", "--batch")]
+    public void Help_ListsTheCommandsOptions(string command, string option)
+    {
+        var r = CliHarness.Run(command, "--help");
+        Assert.Equal(0, r.Code);
+        Assert.Contains(option, r.Out);
+        Assert.Equal("", r.Err);
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(typeof(CliApp).Assembly.Location);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>The built program, as a user runs it: exit code and streams of a real process.</summary>
+    [Fact]
+    public async Task ChildProcess_ReportsErrorsOnStderrWithExitCodeAndVersionOnStdout()
+    {
+        async Task<(int Code, string Out, string Err)> Exec(params string[] args)
+        {
+            using var p = Start(args);
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            string stderr = await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            return (p.ExitCode, await stdout, stderr);
+        }
+        var v = await Exec("--version");
+        Assert.Equal(0, v.Code);
+        Assert.StartsWith("lowbit 0.1.0", v.Out);
+        var e = await Exec("inspect", "/nonexistent/x.onnx", "--json");
+        Assert.Equal(3, e.Code);
+        Assert.Equal("", e.Out);
+        Assert.Equal("error: /nonexistent/x.onnx: file not found", e.Err.Trim());
+    }
+
+    /// <summary>SIGINT (Ctrl-C) during a benchmark: exit 130, "error: cancelled", and no partial JSON on stdout.</summary>
+    [Fact]
+    public async Task ChildProcess_SigintDuringBench_Exits130WithNothingOnStdout()
+    {
+        using var h = new CliHarness();
+        var model = h.Save(CliHarness.IdentityModel(), "m.onnx");
+        using var p = Start("bench", model, "--seconds", "120", "--json", "--verbose");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        // --verbose announces each phase on stderr; the Ctrl-C handler is installed before any of them.
+        string? line;
+        while ((line = p.StandardError.ReadLine()) is not null && !line.Contains("measuring")) { }
+        Assert.NotNull(line);
+        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString()])) kill.WaitForExit();
+        string rest = await p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(30_000), "the process did not stop after SIGINT");
+        Assert.Equal(130, p.ExitCode);
+        Assert.Contains("error: cancelled", rest);
+        Assert.Equal("", await stdout);
+    }
+}

@@ -1,0 +1,22 @@
+namespace LowBit.Tests.Onnx;
+
+public static partial class NodeTestSkips
+{
+    private const string BFloat16Truncated =
+        "expected bfloat16 values were made by truncating float32 to its upper 16 bits (onnx 1.12 generator); the ONNX spec " +
+        "and ONNX Runtime round to nearest even, as LowBit does (Cast_FloatToBFloat16_MatchesOnnxRuntime checks it)";
+
+    private const string CastLikeShape =
+        "the model declares input 'like' as [3,4] but test_data_set_0/input_1.pb holds shape [1] (onnx 1.12 generator), so " +
+        "the session rejects the feed by shape; CastLike to/from bfloat16 is covered by CastLike_BFloat16_RoundTrips";
+
+    /// <summary>Element-wise, activation, reduction, normalization and cast ops.</summary>
+    private static readonly Dictionary<string, string> Elementwise = new()
+    {
+        ["test_cast_FLOAT_to_BFLOAT16"] = BFloat16Truncated,
+        ["test_castlike_FLOAT_to_BFLOAT16"] = CastLikeShape + "; also " + BFloat16Truncated,
+        ["test_castlike_FLOAT_to_BFLOAT16_expanded"] = CastLikeShape + "; also " + BFloat16Truncated,
+        ["test_castlike_BFLOAT16_to_FLOAT"] = CastLikeShape,
+        ["test_castlike_BFLOAT16_to_FLOAT_expanded"] = CastLikeShape,
+    };
+}

@@ -1,0 +1,156 @@
+using LowBit.Formats;
+using LowBit.Quantization;
+
+namespace LowBit.Tests.Quantization;
+
+/// <summary>Choosing (s, z) from ranges.</summary>
+public class AffineTests
+{
+    private static readonly IntFormat Int8 = new(8, true), UInt8 = new(8, false), Int4 = new(4, true), UInt4 = new(4, false);
+
+    public static TheoryData<float, float> DegenerateRanges() => new()
+    {
+        { 0f, 0f },                    // all-zero tensor
+        { 3.5f, 3.5f },                // constant positive
+        { -2f, -2f },                  // constant negative
+        { 1e-30f, 1.0000001e-30f },    // tiny range
+        { 1e-40f, 1e-40f },            // subnormal constant
+        { -1e-45f, 1e-45f },           // smallest subnormals
+        { -3e38f, 3e38f },             // near float max
+    };
+
+    [Theory, MemberData(nameof(DegenerateRanges))]
+    public void Choose_DegenerateRanges_ScaleFinitePositiveAndZeroExact(float min, float max)
+    {
+        foreach (var f in FormatTable.All)
+            foreach (var scheme in new[] { QuantScheme.Symmetric, QuantScheme.Asymmetric })
+            {
+                var p = Affine.Choose(f, scheme, min, max);
+                string what = $"{f.Name} {scheme} [{min}, {max}]";
+                Assert.True(float.IsFinite(p.Scales[0]) && p.Scales[0] > 0, $"{what}: scale {p.Scales[0]}");
+                var (qmin, qmax) = f.IntegerRange!.Value;
+                Assert.InRange(p.ZeroPoints[0], qmin, qmax);
+                float[] x = [0f, min, max];
+                var y = new float[3];
+                Affine.FakeQuantize(x, [3], p, y);
+                Assert.True(y[0] == 0f, $"{what}: 0 came back as {y[0]}");
+                Assert.All(y, v => Assert.True(float.IsFinite(v), $"{what}: non-finite output"));
+            }
+    }
+
+    [Fact]
+    public void Choose_ConstantTensor_ValueReproducedWithinHalfStep()
+    {
+        foreach (var scheme in new[] { QuantScheme.Symmetric, QuantScheme.Asymmetric })
+        {
+            var p = Affine.Choose(Int8, scheme, 3.5f, 3.5f);
+            var y = new float[1];
+            Affine.FakeQuantize([3.5f], [1], p, y);
+            Assert.True(Math.Abs(y[0] - 3.5f) <= p.Scales[0] / 2 * 1.0001, $"{scheme}: 3.5 → {y[0]}");
+        }
+    }
+
+    [Fact]
+    public void Choose_Symmetric_ZeroPointAtGridMiddle()
+    {
+        Assert.Equal(0, Affine.Choose(Int8, QuantScheme.Symmetric, -1, 3).ZeroPoints[0]);
+        Assert.Equal(128, Affine.Choose(UInt8, QuantScheme.Symmetric, -1, 3).ZeroPoints[0]);
+        Assert.Equal(0, Affine.Choose(Int4, QuantScheme.Symmetric, -1, 3).ZeroPoints[0]);
+        Assert.Equal(8, Affine.Choose(UInt4, QuantScheme.Symmetric, -1, 3).ZeroPoints[0]);
+        // s = max|x| / ((qmax − qmin)/2)
+        Assert.Equal(3 / 127.5f, Affine.Choose(Int8, QuantScheme.Symmetric, -1, 3).Scales[0]);
+        Assert.Equal(3 / 127f, Affine.Choose(FormatTable.Get("int8-narrow"), QuantScheme.Symmetric, -3, 1).Scales[0]);
+    }
+
+    [Fact]
+    public void Choose_Asymmetric_MapsRangeOntoWholeGrid()
+    {
+        var p = Affine.Choose(Int8, QuantScheme.Asymmetric, -1, 3);
+        Assert.Equal(4 / 255f, p.Scales[0]);
+        Assert.Equal(-128 + 64, p.ZeroPoints[0]);  // z = qmin − round(lo/s) = −128 + round(63.75)
+        var relu = Affine.Choose(UInt8, QuantScheme.Asymmetric, 0.5f, 6);  // range widened to include 0
+        Assert.Equal(6 / 255f, relu.Scales[0]);
+        Assert.Equal(0, relu.ZeroPoints[0]);
+        var negative = Affine.Choose(UInt8, QuantScheme.Asymmetric, -6, -0.5f);
+        Assert.Equal(255, negative.ZeroPoints[0]);
+    }
+
+    [Fact]
+    public void Choose_AsymmetricRange_EndsReproducedWithinHalfStep()
+    {
+        var r = new Random(7);
+        for (int t = 0; t < 200; t++)
+        {
+            float a = (float)(r.NextDouble() * 20 - 10), b = (float)(r.NextDouble() * 20 - 10);
+            var (min, max) = (Math.Min(a, b), Math.Max(a, b));
+            foreach (var f in new[] { Int8, UInt8, Int4, UInt4 })
+            {
+                var p = Affine.Choose(f, QuantScheme.Asymmetric, min, max);
+                var y = new float[3];
+                Affine.FakeQuantize([min, max, 0], [3], p, y);
+                float tol = p.Scales[0] / 2 * 1.0001f;
+                Assert.True(Math.Abs(y[0] - min) <= tol && Math.Abs(y[1] - max) <= tol, $"{f.Name} [{min}, {max}] → [{y[0]}, {y[1]}]");
+                Assert.Equal(0f, y[2]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Choose_InvalidRange_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => Affine.Choose(Int8, QuantScheme.Asymmetric, 2, 1));
+        Assert.Throws<ArgumentException>(() => Affine.Choose(Int8, QuantScheme.Asymmetric, float.NaN, 1));
+        Assert.Throws<ArgumentException>(() => Affine.Choose(Int8, QuantScheme.Asymmetric, 0, float.PositiveInfinity));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(-1)]
+    public void ChooseFromData_PerChannel_OneRangePerIndexAlongAxis(int axis)
+    {
+        int[] shape = [3, 4, 5];
+        var x = Distributions.Normal(60, 11);
+        int ax = axis < 0 ? axis + 3 : axis;
+        // scale channel c by 10^c so a shared range would be visibly wrong
+        for (int i = 0; i < x.Length; i++) x[i] *= MathF.Pow(10, Index(i, shape)[ax]);
+        var p = Affine.ChooseFromData(x, shape, Int8, QuantScheme.Asymmetric, new PerChannel(axis));
+        Assert.Equal([shape[ax]], p.ScaleShape);
+        for (int c = 0; c < shape[ax]; c++)
+        {
+            var members = Enumerable.Range(0, x.Length).Where(i => Index(i, shape)[ax] == c).Select(i => x[i]).ToArray();
+            var (s, z) = Affine.ChooseOne(Int8, QuantScheme.Asymmetric, members.Min(), members.Max());
+            Assert.Equal(s, p.Scales[c]);
+            Assert.Equal(z, p.ZeroPoints[c]);
+        }
+        var y = new float[x.Length];
+        Affine.FakeQuantize(x, shape, p, y);
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(x[i] - y[i]) <= p.Scales[Index(i, shape)[ax]] / 2 * 1.0001, $"element {i}: {x[i]} → {y[i]}");
+    }
+
+    [Fact]
+    public void ChooseFromData_PerGroupWithTailBlock_OneRangePerBlock()
+    {
+        int[] shape = [2, 40, 3];  // axis 1: blocks [0,16), [16,32), [32,40)
+        var x = Distributions.Normal(240, 12);
+        var p = Affine.ChooseFromData(x, shape, Int4, QuantScheme.Symmetric, new PerGroup(1, 16));
+        Assert.Equal([2, 3, 3], p.ScaleShape);
+        for (int o = 0; o < 2; o++)
+            for (int b = 0; b < 3; b++)
+                for (int i = 0; i < 3; i++)
+                {
+                    var block = Enumerable.Range(b * 16, Math.Min(16, 40 - b * 16)).Select(k => x[(o * 40 + k) * 3 + i]).ToArray();
+                    float amax = block.Max(MathF.Abs);
+                    Assert.Equal(amax / 7.5f, p.Scales[(o * 3 + b) * 3 + i], 6);
+                }
+    }
+
+    internal static int[] Index(int flat, int[] shape)
+    {
+        var idx = new int[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--) { idx[d] = flat % shape[d]; flat /= shape[d]; }
+        return idx;
+    }
+}
