@@ -82,9 +82,10 @@ public static partial class GemmF32
         }
 
         /// <summary>
-        /// Splits the threads into tm × tn tasks over whole register panels, minimizing the largest task's
-        /// cost ≈ padded MACs + 8 × packed elements (packing moves one float in about the time of 8 FMAs lanes).
-        /// Products under 2¹⁷ MACs run on one thread (a task switch costs more).
+        /// Splits the threads into tm × tn tasks over whole register panels, minimizing the largest task's cost ≈ its
+        /// rows (whole MR tiles) × columns (whole vectors: an edge tile computes only the vectors it needs) × K, plus
+        /// 8 × the elements it packs (moving one float costs about as much as 8 FMA lanes). Products under 2¹⁷ MACs run
+        /// on one thread (a task hand-off costs more).
         /// </summary>
         private (int, int) Grid(int m, int n, int k, int threads, bool packsA, bool packsB)
         {
@@ -97,9 +98,16 @@ public static partial class GemmF32
                 if (threads % tm != 0) continue;
                 int tn = threads / tm;
                 if (tm > tilesM || tn > tilesN) continue;
-                long cm = (long)(tilesM + tm - 1) / tm * MR, cn = (long)(tilesN + tn - 1) / tn * NR;
-                double cost = (double)cm * cn * k + 8.0 * k * ((packsA ? cm : 0) + (packsB ? cn : 0));
-                if (cost < bestCost) { bestCost = cost; best = (tm, tn); }
+                int chunkM = (tilesM + tm - 1) / tm * MR, chunkN = (tilesN + tn - 1) / tn * NR;
+                double worst = 0;
+                for (int i = 0; i < tm; i++)
+                    for (int j = 0; j < tn; j++)
+                    {
+                        long rows = RoundUp(Math.Clamp(m - i * chunkM, 0, chunkM), MR);
+                        long cols = RoundUp(Math.Clamp(n - j * chunkN, 0, chunkN), VectorWidth);
+                        worst = Math.Max(worst, (double)rows * cols * k + 8.0 * k * ((packsA ? rows : 0) + (packsB ? cols : 0)));
+                    }
+                if (worst < bestCost) { bestCost = worst; best = (tm, tn); }
             }
             return best;
         }

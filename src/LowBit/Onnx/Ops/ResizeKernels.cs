@@ -231,14 +231,17 @@ internal static class ResizeKernels
         int c = t.Count;
         if (inner == 1)
         {
-            // Resampling the last axis: scalar taps, no per-element span calls.
-            int sb = o * n, db = o * m;
-            for (int j = 0; j < m; j++)
+            // Resampling the last axis: scalar taps over one row, no per-element span calls.
+            ReadOnlySpan<T> srow = cur.AsSpan(o * n, n);
+            Span<T> drow = next.AsSpan(o * m, m);
+            ReadOnlySpan<int> taps = t.Taps;
+            ReadOnlySpan<T> ws = w;
+            for (int j = 0, jc = 0; j < drow.Length; j++, jc += c)
             {
-                if (t.Extrapolate[j]) { next[db + j] = extrapolation; continue; }
+                if (t.Extrapolate[j]) { drow[j] = extrapolation; continue; }
                 T acc = T.Zero;
-                for (int k = 0; k < c; k++) acc += w[j * c + k] * cur[sb + t.Taps[j * c + k]];
-                next[db + j] = acc;
+                for (int k = 0; k < c; k++) acc += ws[jc + k] * srow[taps[jc + k]];
+                drow[j] = acc;
             }
             return;
         }

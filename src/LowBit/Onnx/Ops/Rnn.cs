@@ -112,11 +112,16 @@ internal sealed class RnnArgs
         return xw;
     }
 
-    /// <summary>Recurrent term for all batch rows at once: output[b·count + g] = R_d[from + g]·h[b] (h is [batch, H]).</summary>
+    private readonly Dictionary<(int, int, int), PackedMatrix> packedR = new();
+
+    /// <summary>Recurrent term for all batch rows at once: output[b·count + g] = R_d[from + g]·h[b] (h is [batch, H]).
+    /// The R rows are packed once per op call (a step's GEMM is small, repacking R every step would dominate).</summary>
     public void Recur(int d, ReadOnlySpan<float> h, Span<float> output, int from, int count)
     {
         int gh = Gates * Hidden;
-        GemmF32.Gemm(false, true, Batch, count, Hidden, 1f, h, Hidden, R.AsSpan((d * gh + from) * Hidden, count * Hidden), Hidden, 0f, output, count);
+        if (!packedR.TryGetValue((d, from, count), out var rt))
+            packedR[(d, from, count)] = rt = GemmF32.Kernel.PackB(true, Hidden, count, R.AsSpan((d * gh + from) * Hidden, count * Hidden), Hidden);
+        GemmF32.Kernel.Gemm(false, Batch, h, Hidden, rt, 1f, 0f, output, count);
     }
 
     public float ClipValue(float v) => Math.Clamp(v, -Clip, Clip);

@@ -1,7 +1,7 @@
 namespace LowBit.Quantization.Observers;
 
 /// <summary>One-dimensional search for the clipping ratio α ∈ [αmin, 1] that minimizes an error: the range [lo, hi] is
-/// shrunk to [α·lo, α·hi]. Coarse geometric grid α = 2^(−k/16) (6 % steps, fine near 1 and still reaching small ratios
+/// shrunk to [α·lo, α·hi]. Coarse geometric grid α = 2^(−k/16) (4.4 % steps, fine near 1 and still reaching small ratios
 /// for heavy tails), then 16 linear steps across the two grid intervals around the best point. Ties keep the larger α
 /// (less clipping).</summary>
 internal static class ClipSearch

@@ -71,11 +71,8 @@ internal sealed class Histogram
         if (mx > Hi || mn < Lo) Regrid(Math.Min(mn, Lo), Math.Max(mx, Hi));
         if (finite == values.Length) Bin(values);
         else
-        {
-            Span<float> one = stackalloc float[1];
             foreach (float v in values)
-                if (float.IsFinite(v)) { one[0] = v; Bin(one); }
-        }
+                if (float.IsFinite(v)) counts[Bin(v)]++;
         Total += finite;
     }
 

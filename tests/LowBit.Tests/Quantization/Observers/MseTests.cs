@@ -10,7 +10,7 @@ namespace LowBit.Tests.Quantization.Observers;
 /// the decision thresholds): N(0,1): 3.9226 (8 bits), 2.5396 (4 bits); Laplace(b = 1): 9.8905 (8 bits), 4.9601 (4 bits).
 /// Banner et al. 2019 (ACIQ) tabulate 3.92, 2.55, 9.89 and 5.03 from their Δ²/12 approximation. Data are stratified
 /// (10⁶ exact quantiles), so the remaining error is the histogram (bin ≈ 0.2 % of the range) and the search step
-/// (≈ 0.75 %); the MSE curve is flat (±2 % in a costs &lt; 1 % MSE), so the tolerance is 3 %.
+/// (≈ 0.6 %); the MSE curve is flat (±2 % in a costs &lt; 1 % MSE), so the tolerance is 3 %.
 /// </summary>
 public class MseTests
 {
