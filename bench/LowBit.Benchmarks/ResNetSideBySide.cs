@@ -15,7 +15,7 @@ namespace LowBit.Benchmarks;
 /// other). Reports each engine's median and minimum latency, the median of per-round ratios LowBit/ORT (the figure to
 /// quote on a shared machine), the ratio of minima (closest to an idle machine), and the parity error
 /// max|LowBit − ORT| / max|ORT|.
-/// Usage: <c>resnet [--batch 1,8] [--threads 2] [--rounds 10] [--block 5] [--model path]</c>.
+/// Usage: <c>resnet [--batch 1,8] [--threads 2] [--rounds 10] [--block 5] [--cpu-time] [--model path]</c>.
 /// </summary>
 internal static class ResNetSideBySide
 {
@@ -25,6 +25,7 @@ internal static class ResNetSideBySide
         int threads = int.Parse(Option(args, "--threads", "2"));
         int rounds = int.Parse(Option(args, "--rounds", "10"));
         int block = int.Parse(Option(args, "--block", "5"));
+        cpuTime = args.Contains("--cpu-time");
         string path = Option(args, "--model", DefaultModel());
         if (!File.Exists(path))
         {
@@ -32,7 +33,7 @@ internal static class ResNetSideBySide
             return 2;
         }
         Console.WriteLine($"model {path}");
-        Console.WriteLine($"threads {threads}, {rounds} rounds of {block} runs per engine (first of each block dropped), kernel {Kernels.KernelTable.Sgemm.Name}");
+        Console.WriteLine($"{(cpuTime ? "process CPU time" : "wall time")}, threads {threads}, {rounds} rounds of {block} runs per engine (first of each block dropped), kernel {Kernels.KernelTable.Sgemm.Name}");
         foreach (int batch in batches) Measure(path, batch, threads, rounds, block);
         return 0;
     }
@@ -91,14 +92,24 @@ internal static class ResNetSideBySide
             $"parity max|diff|/max|ORT| = {maxDiff / maxRef:E2}");
     }
 
+    private static bool cpuTime;
+
+    /// <summary>Wall time per run, or with --cpu-time the process's CPU time (user + system) per run: on a loaded
+    /// machine that excludes time spent waiting for a core. Only meaningful with --threads 1 (ONNX Runtime's worker
+    /// threads spin, which CPU time would bill).</summary>
     private static List<double> Time(int count, Action run)
     {
         var times = new List<double>();
+        using var self = Process.GetCurrentProcess();
         for (int i = 0; i < count; i++)
         {
+            self.Refresh();
+            var c0 = self.TotalProcessorTime;
             long t0 = Stopwatch.GetTimestamp();
             run();
-            if (i > 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            var wall = Stopwatch.GetElapsedTime(t0);
+            self.Refresh();
+            if (i > 0) times.Add(cpuTime ? (self.TotalProcessorTime - c0).TotalMilliseconds : wall.TotalMilliseconds);
         }
         return times;
     }

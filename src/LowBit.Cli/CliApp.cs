@@ -69,7 +69,7 @@ internal static class CliApp
     private static Command Build(GlobalOptions globals, Func<ParseResult, CliContext> context)
     {
         // A plain Command named "lowbit" rather than RootCommand, whose name is the process name ("LowBit.Cli", "dotnet").
-        var root = new Command("lowbit", "LowBit: inspect, run and benchmark ONNX models (and quantize them).")
+        var root = new Command("lowbit", "LowBit: inspect, run, benchmark, train and evaluate ONNX models (and quantize them).")
         {
             new HelpOption(),
             new VersionOption { Action = new VersionAction() },
@@ -78,6 +78,8 @@ internal static class CliApp
             InspectCommand.Create(context),
             RunCommand.Create(context),
             BenchCommand.Create(context),
+            TrainCommand.Create(context),
+            EvalCommand.Create(context),
         };
         root.SetAction(int (_) => throw new LowBitException(ErrorKind.Usage,
             $"no command given; use one of: {string.Join(", ", root.Subcommands.Select(c => c.Name))} (see 'lowbit --help')"));

@@ -11,7 +11,7 @@ public static unsafe class Im2Col
 {
     /// <summary>
     /// Writes rows [k0, k0+kc) × columns [n0, n0+cols) of the im2col matrix of image <paramref name="x"/> into a GEMM
-    /// right panel (row p at dst + p·ld, columns cols..ld zeroed). Per row, columns are walked one output row (oh) at a
+    /// right panel (row p at dst + p·ld; columns past cols are left to the caller, who may fill them from another image). Per row, columns are walked one output row (oh) at a
     /// time: the valid iw range is found once, so stride-1 rows become a block copy between zero edges.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -66,7 +66,6 @@ public static unsafe class Im2Col
                 ow = 0;
                 oh++;
             }
-            PanelCopy.Zero(d + cols, ld - cols);
             if (++kw == s.KernelW)
             {
                 kw = 0;

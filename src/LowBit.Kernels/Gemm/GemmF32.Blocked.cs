@@ -54,30 +54,46 @@ public static partial class GemmF32
             }
         }
 
-        internal override void Run(int m, int n, int k, in Operand a, in Operand b, float* c, int ldc, in EpilogueArgs e, int threads)
+        internal override void Run(int m, int n, int k, in Operand a, in Operand b, float* c, int ldc, in EpilogueArgs e, int threads) =>
+            RunBatch(m, n, k, a, b, c, ldc, e, threads, 1, 0, 0);
+
+        /// <summary>
+        /// <paramref name="batch"/> products sharing A: C_i = A·B_i with B_i = b shifted by i·strideB and C_i (and its
+        /// residual) shifted by i·strideC. Run as one product with the images' columns side by side (N·batch columns):
+        /// A is streamed once per NC columns instead of once per image, and only the last image has edge tiles.
+        /// </summary>
+        internal override void RunBatch(int m, int n, int k, in Operand a, in Operand b, float* c, int ldc, in EpilogueArgs e, int threads,
+            int batch, long strideB, long strideC)
         {
             if (k == 0)
             {
-                for (int i = 0; i < m; i++)
-                    for (int j = 0; j < n; j++)
-                    {
-                        float* cij = c + (long)i * ldc + j;
-                        *cij = e.Apply(e.Beta == 0 ? 0f : e.Beta * *cij, i, j, ldc);
-                    }
+                for (int img = 0; img < batch; img++)
+                {
+                    var ei = e.Shifted(img * strideC);
+                    float* ci = c + img * strideC;
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++)
+                        {
+                            float* cij = ci + (long)i * ldc + j;
+                            *cij = ei.Apply(ei.Beta == 0 ? 0f : ei.Beta * *cij, i, j, ldc);
+                        }
+                }
                 return;
             }
-            var job = new Job(this, m, n, k, a, b, c, ldc, e);
-            var (tm, tn) = Grid(m, n, k, threads, a.Kind != OperandKind.Packed, b.Kind != OperandKind.Packed);
+            if (batch > 1 && b.Kind == OperandKind.Packed) throw new InvalidOperationException("a batch needs one right operand per image");
+            int total = checked(n * batch);
+            var job = new Job(this, m, n, k, a, b, c, ldc, e, batch > 1 ? n : 0, strideB, strideC);
+            var (tm, tn) = Grid(m, total, k, threads, a.Kind != OperandKind.Packed, b.Kind != OperandKind.Packed);
             if (tm * tn == 1)
             {
-                job.Execute(0, m, 0, n);
+                job.Execute(0, m, 0, total);
                 return;
             }
-            int chunkM = RoundUp((m + tm - 1) / tm, MR), chunkN = RoundUp((n + tn - 1) / tn, NR);
+            int chunkM = RoundUp((m + tm - 1) / tm, MR), chunkN = RoundUp((total + tn - 1) / tn, NR);
             Parallelism.For(tm * tn, t =>
             {
                 int m0 = t / tn * chunkM, n0 = t % tn * chunkN;
-                if (m0 < m && n0 < n) job.Execute(m0, Math.Min(m, m0 + chunkM), n0, Math.Min(n, n0 + chunkN));
+                if (m0 < m && n0 < total) job.Execute(m0, Math.Min(m, m0 + chunkM), n0, Math.Min(total, n0 + chunkN));
             });
         }
 
@@ -125,8 +141,13 @@ public static partial class GemmF32
         public override bool PrefersTransposedConv(int m, int n) =>
             (double)n / RoundUp(n, VectorWidth) < 0.5 && (double)m / RoundUp(m, VectorWidth) >= 0.75;
 
-        /// <summary>One call's operands; <see cref="Execute"/> runs a task on the calling thread with its own buffers.</summary>
-        private sealed class Job(Blocked kernel, int m, int n, int k, Operand a, Operand b, float* c, int ldc, EpilogueArgs e)
+        /// <summary>
+        /// One call's operands; <see cref="Execute"/> runs a task on the calling thread with its own buffers. With
+        /// perImage &gt; 0, columns are those of a batch side by side (see <see cref="RunBatch"/>) and a tile's store is
+        /// split where it crosses from one image's C into the next.
+        /// </summary>
+        private sealed class Job(Blocked kernel, int m, int n, int k, Operand a, Operand b, float* c, int ldc, EpilogueArgs e,
+            int perImage, long strideB, long strideC)
         {
             [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Execute(int m0, int m1, int n0, int n1)
@@ -138,7 +159,6 @@ public static partial class GemmF32
                 float* bufA = packedA ? null : PackBuffers.A(K.MC * kcMax);
                 float* bufB = packedB ? null : PackBuffers.B(K.NC * kcMax);
                 float* tile = stackalloc float[mr * nr + 16];
-                var s = new TileStore(e);
                 for (int jc = n0; jc < n1; jc += K.NC)
                 {
                     int nc = Math.Min(K.NC, n1 - jc);
@@ -146,9 +166,8 @@ public static partial class GemmF32
                     {
                         int kc = Math.Min(kcMax, k - pc);
                         float* bp = packedB ? b.Ptr + (long)pc * npad + (long)jc * kc : bufB;
-                        if (!packedB) Packing.PackB(b, pc, kc, jc, nc, nr, bufB);
-                        s.First = pc == 0;
-                        s.Last = pc + kc == k;
+                        if (!packedB) Packing.PackB(b, pc, kc, jc, nc, nr, bufB, perImage, strideB);
+                        var s = new TileStore(e) { First = pc == 0, Last = pc + kc == k };
                         for (int ic = m0; ic < m1; ic += K.MC)
                         {
                             int mc = Math.Min(K.MC, m1 - ic);
@@ -161,11 +180,24 @@ public static partial class GemmF32
                                 {
                                     int rows = Math.Min(mr, mc - ir), i = ic + ir, j = jc + jr;
                                     K.Multiply(kc, ap + (long)ir * kc, bp + (long)jr * kc, tile, rows, cols);
-                                    K.Store(tile, c + (long)i * ldc + j, ldc, rows, cols, s, i, j);
+                                    if (perImage == 0) K.Store(tile, c + (long)i * ldc + j, ldc, rows, cols, s, i, j);
+                                    else StoreAcrossImages(tile, rows, cols, i, j, s);
                                 }
                             }
                         }
                     }
+                }
+            }
+
+            /// <summary>Stores tile columns [0, cols) = global columns [j, j+cols) image by image.</summary>
+            private void StoreAcrossImages(float* tile, int rows, int cols, int i, int j, in TileStore s)
+            {
+                for (int off = 0; off < cols;)
+                {
+                    int img = (j + off) / perImage, pix = (j + off) % perImage, len = Math.Min(cols - off, perImage - pix);
+                    var si = new TileStore(s.E.Shifted(img * strideC)) { First = s.First, Last = s.Last };
+                    kernel.Store(tile + off, c + img * strideC + (long)i * ldc + pix, ldc, rows, len, si, i, pix);
+                    off += len;
                 }
             }
         }

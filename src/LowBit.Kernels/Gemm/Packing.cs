@@ -23,6 +23,8 @@ internal static unsafe class Packing
             {
                 // Row i of im2colᵀ is pixel i: a left panel (p·mr + r) is the right-panel layout of mr im2col columns.
                 Im2Col.PackPanel(a.Conv, a.Ptr, p0, kc, i0 + ip, rows, d, mr);
+                if (rows < mr)
+                    for (int p = 0; p < kc; p++) PanelCopy.Zero(d + p * mr + rows, mr - rows);
             }
             else if (a.Trans)
             {
@@ -49,39 +51,57 @@ internal static unsafe class Packing
         }
     }
 
-    /// <summary>Packs k [p0, p0+kc) × columns [j0, j0+nc) of op(B) into ⌈nc/nr⌉ panels at <paramref name="dst"/>.</summary>
+    /// <summary>
+    /// Packs k [p0, p0+kc) × columns [j0, j0+nc) of op(B) into ⌈nc/nr⌉ panels at <paramref name="dst"/>. With
+    /// <paramref name="perImage"/> &gt; 0, B is a batch of images laid side by side: column j is column j mod perImage of
+    /// the operand shifted by (j / perImage)·strideB, so one panel may hold the last pixels of one image and the first
+    /// of the next (a batched convolution then has no per-image edge tiles).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackB(in Operand b, int p0, int kc, int j0, int nc, int nr, float* dst)
+    public static void PackB(in Operand b, int p0, int kc, int j0, int nc, int nr, float* dst, int perImage = 0, long strideB = 0)
     {
+        if (b.Kind == OperandKind.Packed) throw new InvalidOperationException("a packed right operand is not re-packed");
         for (int jp = 0; jp < nc; jp += nr)
         {
             int cols = Math.Min(nr, nc - jp);
             float* d = dst + (long)jp * kc;
-            switch (b.Kind)
+            for (int off = 0; off < cols;)
             {
-                case OperandKind.Plain when !b.Trans:
-                    for (int p = 0; p < kc; p++)
-                    {
-                        float* src = b.Ptr + (long)(p0 + p) * b.Ld + j0 + jp;
-                        PanelCopy.Copy(src, d + p * nr, cols);
-                        PanelCopy.Zero(d + p * nr + cols, nr - cols);
-                    }
-                    break;
-                case OperandKind.Plain:
-                    // op(B)[p, j] = B[j, p]: each column is contiguous along p.
-                    for (int j = 0; j < cols; j++)
-                    {
-                        float* src = b.Ptr + (long)(j0 + jp + j) * b.Ld + p0;
-                        for (int p = 0; p < kc; p++) d[p * nr + j] = src[p];
-                    }
-                    for (int p = 0; p < kc; p++) PanelCopy.Zero(d + p * nr + cols, nr - cols);
-                    break;
-                case OperandKind.Im2Col:
-                    Im2Col.PackPanel(b.Conv, b.Ptr, p0, kc, j0 + jp, cols, d, nr);
-                    break;
-                default:
-                    throw new InvalidOperationException("a packed right operand is not re-packed");
+                int j = j0 + jp + off, len = cols - off;
+                var piece = b;
+                if (perImage > 0)
+                {
+                    piece.Ptr += j / perImage * strideB;
+                    j %= perImage;
+                    len = Math.Min(len, perImage - j);
+                }
+                PackColumns(piece, p0, kc, j, len, d + off, nr);
+                off += len;
             }
+            if (cols < nr)
+                for (int p = 0; p < kc; p++) PanelCopy.Zero(d + p * nr + cols, nr - cols);
+        }
+    }
+
+    /// <summary>Columns [j, j+len) of op(B), k rows [p0, p0+kc), to dst with row stride ld.</summary>
+    private static void PackColumns(in Operand b, int p0, int kc, int j, int len, float* dst, int ld)
+    {
+        switch (b.Kind)
+        {
+            case OperandKind.Plain when !b.Trans:
+                for (int p = 0; p < kc; p++) PanelCopy.Copy(b.Ptr + (long)(p0 + p) * b.Ld + j, dst + (long)p * ld, len);
+                break;
+            case OperandKind.Plain:
+                // op(B)[p, j] = B[j, p]: each column is contiguous along p.
+                for (int c = 0; c < len; c++)
+                {
+                    float* src = b.Ptr + (long)(j + c) * b.Ld + p0;
+                    for (int p = 0; p < kc; p++) dst[(long)p * ld + c] = src[p];
+                }
+                break;
+            default:
+                Im2Col.PackPanel(b.Conv, b.Ptr, p0, kc, j, len, dst, ld);
+                break;
         }
     }
 }

@@ -29,6 +29,15 @@ internal unsafe struct EpilogueArgs
     public float Lo, Hi;
     public bool Clamp;
 
+    /// <summary>The same epilogue for a C that starts <paramref name="offset"/> floats later (the residual moves with C;
+    /// biases are per row/column and do not).</summary>
+    public readonly EpilogueArgs Shifted(long offset)
+    {
+        var e = this;
+        if (e.Residual != null) e.Residual += offset;
+        return e;
+    }
+
     public readonly float Apply(float x, int i, int j, int ldc)
     {
         if (RowBias != null) x += RowBias[i];
@@ -55,6 +64,18 @@ public abstract unsafe class SgemmKernel
 
     /// <summary>Computes with pointers; operands were validated and pinned by the caller.</summary>
     internal abstract void Run(int m, int n, int k, in Operand a, in Operand b, float* c, int ldc, in EpilogueArgs e, int threads);
+
+    /// <summary>C_i = A·B_i for i &lt; batch, B_i and C_i (with its residual) at i·strideB and i·strideC.</summary>
+    internal virtual void RunBatch(int m, int n, int k, in Operand a, in Operand b, float* c, int ldc, in EpilogueArgs e, int threads,
+        int batch, long strideB, long strideC)
+    {
+        for (int i = 0; i < batch; i++)
+        {
+            var bi = b;
+            if (bi.Kind != OperandKind.Packed) bi.Ptr += i * strideB;
+            Run(m, n, k, a, bi, c + i * strideC, ldc, e.Shifted(i * strideC), threads);
+        }
+    }
 
     /// <summary>Rearranges op(X) (rows×cols) into this kernel's packed layout for a left (A) or right (B) operand.</summary>
     internal abstract void Pack(PackedMatrix dst, in Operand src);
@@ -152,6 +173,42 @@ public abstract unsafe class SgemmKernel
                 var row = output.Slice(i * n, n);
                 for (int j = 0; j < n; j++) row[j] = epilogue.Apply(t[(long)j * m + i], i, j, n);
             }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="images"/> convolution images with left-packed weights: image i reads input[i·inputStride …] and
+    /// writes output[i·outputStride …] (the residual follows the output's layout). The images' pixels form one long row
+    /// of columns, so the weights stream once per block of columns instead of once per image and only the last image
+    /// has edge tiles; that pays when the weights outweigh one image's im2col (deep layers: M·K ≫ K·N).
+    /// </summary>
+    public void Conv2D(PackedMatrix weights, ReadOnlySpan<float> input, long inputStride, int images, in Conv2DShape shape,
+        Span<float> output, long outputStride, scoped in GemmEpilogue epilogue = default, int threads = 0)
+    {
+        shape.Validate();
+        if (!weights.IsLeft || weights.Kernel != this) throw new ArgumentException("batched convolution needs weights packed by PackA of this kernel");
+        int m = weights.Rows, n = shape.N;
+        if (weights.Cols != shape.K) throw new ArgumentException($"weights have {weights.Cols} columns, im2col has {shape.K} rows");
+        if (images < 1) throw new ArgumentException("images must be positive");
+        if (inputStride < shape.InputLength || outputStride < (long)m * n) throw new ArgumentException("image strides overlap");
+        if (input.Length < (images - 1) * inputStride + shape.InputLength) throw new ArgumentException("input is shorter than the images");
+        long span = (images - 1) * outputStride + (long)m * n;
+        if (output.Length < span || (!epilogue.Residual.IsEmpty && epilogue.Residual.Length < span))
+            throw new ArgumentException("output or residual is shorter than the images");
+        if (!epilogue.RowBias.IsEmpty && epilogue.RowBias.Length < m) throw new ArgumentException("row bias is shorter than M");
+        if (!epilogue.ColBias.IsEmpty) throw new ArgumentException("a convolution takes a row (channel) bias only");
+        if (m == 0 || n == 0) return;
+        var (lo, hi) = epilogue.Bounds;
+        fixed (float* px = input, pc = output, rb = epilogue.RowBias, res = epilogue.Residual)
+        {
+            var e = new EpilogueArgs
+            {
+                Alpha = 1f, Lo = lo, Hi = hi, Clamp = epilogue.Activation != GemmActivation.None,
+                RowBias = epilogue.RowBias.IsEmpty ? null : rb,
+                Residual = epilogue.Residual.IsEmpty ? null : res,
+            };
+            var b = shape.IsPointwise ? Operand.Plain(px, n, false) : Operand.FromImage(px, shape);
+            RunBatch(m, n, shape.K, Operand.FromPacked(weights), b, pc, n, e, threads <= 0 ? Parallelism.Degree : threads, images, inputStride, outputStride);
         }
     }
 

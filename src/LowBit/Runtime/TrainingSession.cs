@@ -19,7 +19,7 @@ public sealed class TrainingSession
     private readonly List<Entry> tape = new();
     private readonly Dictionary<Graph.Node, BoundOp> gradOps = new();
     private Tensor?[]? env;
-    private readonly Random rng;
+    private Random rng;
 
     public Graph.Graph Graph { get; }
     public SessionOptions Options { get; }
@@ -132,6 +132,10 @@ public sealed class TrainingSession
             result[plan.SlotNames[s]] = grads[s] ?? Tensor.Zeros(DType.Float32, env[s]!.Shape);
         return result;
     }
+
+    /// <summary>Restarts the generator Dropout draws its masks from, so a step's masks can be a function of (seed, step)
+    /// and a resumed run reproduces them.</summary>
+    public void Reseed(int seed) => rng = new Random(seed);
 
     /// <summary>Drops the tape (frees activations) without running backward.</summary>
     public void ClearTape()

@@ -60,6 +60,14 @@ internal static partial class Elementwise
         return r;
     }
 
+    /// <summary>A scalar of <paramref name="dtype"/> holding <paramref name="value"/>, outside the pool (nothing to release).</summary>
+    public static Tensor ScalarOf(DType dtype, double value)
+    {
+        var t = Tensor.FromStorage(dtype, System.Array.CreateInstance(dtype.StorageType(), 1));
+        t.SetDouble(0, value);
+        return t;
+    }
+
     /// <summary>Gives a temporary's storage back to the session pool (a no-op outside sessions or for storage the pool
     /// did not lend). Unless <paramref name="keep"/> shares the storage. Never pass a tensor that is still referenced.</summary>
     public static void Release(Tensor temp, Tensor? keep = null)

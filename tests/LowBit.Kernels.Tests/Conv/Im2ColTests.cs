@@ -57,6 +57,40 @@ public class Im2ColTests
                 }
     }
 
+    [Theory]
+    [InlineData(3, 16, 5, 5, 3, 40, 1)]    // deep-layer shape: M > N
+    [InlineData(5, 3, 23, 23, 3, 9, 1)]    // 529 pixels: register panels straddle image boundaries
+    [InlineData(4, 8, 6, 7, 1, 16, 2)]     // pointwise, channel slice of a wider tensor (grouped layout)
+    public void Conv2D_Batched_MatchesImageByImage(int images, int c, int h, int w, int k, int m, int sliceFactor)
+    {
+        int pad = k / 2;
+        var s = new Conv2DShape(c, h, w, k, k, 1, 1, pad, pad, 1, 1, h, w);
+        long inStride = (long)s.InputLength * sliceFactor, outStride = (long)m * s.N * sliceFactor;
+        var x = Numerics.Random((int)(images * inStride), 1);
+        var weights = Numerics.Random(m * s.K, 2);
+        var bias = Numerics.Random(m, 3);
+        var residual = Numerics.Random((int)(images * outStride), 4);
+        var bound = Enumerable.Repeat(Numerics.Bound(s.K, s.K + 3.0), (int)(images * outStride)).ToArray();
+        foreach (var row in KernelTable.Supported(KernelTable.SgemmRows))
+        {
+            var kern = row.Implementation;
+            var packed = kern.PackA(false, m, s.K, weights, s.K);
+            var expected = new float[images * outStride];
+            for (int i = 0; i < images; i++)
+            {
+                var ep1 = new GemmEpilogue { RowBias = bias, Residual = residual.AsSpan((int)(i * outStride), m * s.N), Activation = GemmActivation.Relu };
+                kern.Conv2D(packed, x.AsSpan((int)(i * inStride), s.InputLength), s, expected.AsSpan((int)(i * outStride), m * s.N), ep1, 1);
+            }
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var y = new float[images * outStride];
+                var ep = new GemmEpilogue { RowBias = bias, Residual = residual, Activation = GemmActivation.Relu };
+                kern.Conv2D(packed, x, inStride, images, s, y, outStride, ep, threads);
+                Numerics.AssertClose(expected, y, bound, $"{row.Name} threads {threads}");
+            }
+        }
+    }
+
     [Fact]
     public void PrefersTransposedConv_TinyPixelCountManyChannels_IsTrueOnlyForBlockedRows()
     {

@@ -7,7 +7,7 @@ namespace LowBit.Graph.Passes;
 /// <c>BN(y) = s·(y − mean) + β</c> with <c>s = γ / √(var + ε)</c> per channel, so for y = W∗x + b
 /// <c>W' = s·W</c> (scaled along the output-channel axis) and <c>b' = s·(b − mean) + β</c>.
 /// For Gemm (channel = column of Y): op(B)'s columns are scaled and <c>C' = s·(beta·C − mean) + β</c>, beta' = 1.
-/// Folds only when every tensor involved is a float32 initializer, the producer's output has no other reader and is not
+/// Folds only when every tensor involved is a float32 initializer (not overridable as a graph input), the producer's output has no other reader and is not
 /// a graph output, and the BN is in inference mode (one output; is_test = 1 before opset 7; training_mode = 0;
 /// per-channel statistics, i.e. spatial = 1 or statistics of exactly C elements). New weights are new initializers:
 /// tensors are never modified in place (they may be shared with the caller's graph).
@@ -140,8 +140,7 @@ public static class FoldBatchNorm
         return true;
     }
 
-    private static Tensor? Float32Initializer(Graph g, string name) =>
-        g.Initializers.TryGetValue(name, out var t) && t.DType == DType.Float32 ? t : null;
+    private static Tensor? Float32Initializer(Graph g, string name) => GraphConstants.Float32(g, name);
 
     private static string AddInitializer(Graph g, string stem, Tensor t)
     {

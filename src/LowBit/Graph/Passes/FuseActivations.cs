@@ -24,7 +24,7 @@ public static class FuseActivations
         {
             if (node.Domain.Length != 0 || node.Inputs.Count < 2) continue;
             bool float32 = DTypeOf(g, node.Inputs[1]) == DType.Float32;
-            bool constant = float32 && g.Initializers.ContainsKey(node.Inputs[1]);
+            bool constant = float32 && GraphConstants.Get(g, node.Inputs[1]) is not null;
             switch (node.OpType)
             {
                 case "Conv" when float32:
@@ -91,7 +91,7 @@ public static class FuseActivations
         float? Bound(int i, float fallback)
         {
             if (n.Inputs.Count <= i || n.Inputs[i].Length == 0) return fallback;
-            return g.Initializers.TryGetValue(n.Inputs[i], out var t) && t.DType == DType.Float32 && t.Length == 1 ? t.AsReadOnlySpan<float>()[0] : null;
+            return GraphConstants.Float32(g, n.Inputs[i]) is { Length: 1 } t ? t.AsReadOnlySpan<float>()[0] : null;
         }
         return Bound(1, float.MinValue) is float min && Bound(2, float.MaxValue) is float max ? ("Clip", min, max) : null;
     }

@@ -47,7 +47,7 @@ internal static class BatchNorm
         if (training)
         {
             if (width != c) throw new NotSupportedException("training-mode BatchNormalization needs per-channel (spatial) statistics");
-            var (bm, bv) = BatchStats(x, n, c, plane);
+            var (bm, bv) = x.DType == DType.Float32 ? BatchNormKernels.Moments((float[])x.Data, n, c, plane) : BatchStats(x, n, c, plane);
             var newMean = new double[c];
             var newVar = new double[c];
             for (int i = 0; i < c; i++)
@@ -57,7 +57,16 @@ internal static class BatchNorm
             }
             if (ctx.Training)
             {
-                for (int i = 0; i < c; i++) { mean.SetDouble(i, newMean[i]); var.SetDouble(i, newVar[i]); }
+                // In a training session the running variance takes the unbiased batch variance σ²·m/(m − 1), m = N·plane,
+                // as PyTorch does: the running statistics then match a PyTorch-trained model's and estimate the population
+                // variance the exported model normalizes with. Normalization itself and ONNX outputs 1–2 (spec reference)
+                // use the biased σ².
+                double count = (double)n * plane, unbias = count > 1 ? count / (count - 1) : 1;
+                for (int i = 0; i < c; i++)
+                {
+                    mean.SetDouble(i, newMean[i]);
+                    var.SetDouble(i, momentum * v[i] + (1 - momentum) * bv[i] * unbias);
+                }
                 ctx.Saved = new BatchNormSaved(bm.Select(m => (float)m).ToArray(), bv.Select(s => (float)(1 / Math.Sqrt(s + eps))).ToArray());
             }
             // Outputs 1–2: running statistics; 3–4 (opset 9–13 only): the batch mean and variance.

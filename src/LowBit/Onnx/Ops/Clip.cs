@@ -29,7 +29,8 @@ internal static class ClipOps
             DType.UInt64 => Run<ulong>(input, min, max),
             // Clamping never creates new values, so the float32 round trip is exact.
             DType.Float16 or DType.BFloat16 => Elementwise.ViaFloat32(input, x => Clip(x,
-                min is null ? null : Elementwise.ToFloat32(min), max is null ? null : Elementwise.ToFloat32(max))),
+                min is null ? null : Elementwise.ScalarOf(DType.Float32, min.GetDouble(0)),
+                max is null ? null : Elementwise.ScalarOf(DType.Float32, max.GetDouble(0)))),
             _ => throw new NotSupportedException($"Clip does not support {input.DType.Name()}"),
         };
     }
@@ -38,8 +39,8 @@ internal static class ClipOps
     [Op("Clip", 1)]
     public static Tensor ClipLegacy(Tensor input, float min = float.NegativeInfinity, float max = float.PositiveInfinity)
     {
-        Tensor? lo = float.IsNegativeInfinity(min) ? null : Elementwise.Cast(Tensor.Scalar(min), input.DType);
-        Tensor? hi = float.IsPositiveInfinity(max) ? null : Elementwise.Cast(Tensor.Scalar(max), input.DType);
+        Tensor? lo = float.IsNegativeInfinity(min) ? null : Elementwise.ScalarOf(input.DType, min);
+        Tensor? hi = float.IsPositiveInfinity(max) ? null : Elementwise.ScalarOf(input.DType, max);
         return Clip(input, lo, hi);
     }
 

@@ -63,6 +63,14 @@ internal static class ConvOps
             bool transposed = spec.Rank <= 2 && GemmF32.Kernel.PrefersTransposedConv(mg, plane);
             var packed = PackedWeights.ConvGroups(w, groups, transposed, fusion.CacheWeights);
             int tasks = n * groups, degree = Parallelism.Degree;
+            // Deep layers (more weights than one image's pixels): one GEMM per group over the whole batch streams the
+            // weights once; shallow layers run image by image, images spread over threads.
+            if (n > 1 && spec.Rank <= 2 && !transposed && mg > plane)
+            {
+                for (int g = 0; g < groups; g++) ConvBatch(x, b, spec, packed[g], g, cg, mg, y, tail, degree);
+                if (residual is not null && !fuseResidual) AddThenActivate(y, residual, fusion);
+                return y;
+            }
             bool perTask = degree > 1 && tasks >= degree;
             Parallelism.For(perTask ? tasks : 1, t =>
             {
@@ -99,6 +107,22 @@ internal static class ConvOps
         {
             ArrayPool<float>.Shared.Return(col);
         }
+    }
+
+    private static void ConvBatch(Tensor x, Tensor? b, WindowSpec spec, PackedMatrix packed, int g, int cg, int mg, Tensor y, Fusion f, int threads)
+    {
+        int n = x.Shape[0], c = x.Shape[1], m = y.Shape[1], plane = spec.OutputSize, inPlane = spec.InputSize;
+        int outStart = g * mg * plane, outLength = (n - 1) * m * plane + mg * plane;
+        var ep = new GemmEpilogue
+        {
+            RowBias = b is null ? default : b.AsReadOnlySpan<float>().Slice(g * mg, mg),
+            Residual = f.Residual is null ? default : f.Residual.AsReadOnlySpan<float>().Slice(outStart, outLength),
+            Activation = f.Activation,
+            ClipMin = f.ClipMin,
+            ClipMax = f.ClipMax,
+        };
+        GemmF32.Kernel.Conv2D(packed, x.AsReadOnlySpan<float>()[(g * cg * inPlane)..], (long)c * inPlane, n, spec.To2D(cg),
+            y.AsSpan<float>().Slice(outStart, outLength), (long)m * plane, ep, threads);
     }
 
     private static void Depthwise(Tensor x, Tensor w, Tensor? b, WindowSpec spec, int groups, Tensor y, Fusion f)

@@ -23,18 +23,29 @@ internal static class LayerNorm
         var statShape = X.Shape.Select((d, i) => i < a ? d : 1).ToArray();
         bool f64 = X.DType == DType.Float64;
         var compute = f64 ? DType.Float64 : DType.Float32;
-        var x = Elementwise.Cast(X, compute);
-        var scale = Expand(Elementwise.Cast(Scale, compute), normShape, "Scale");
-        var bias = B is null ? null : Expand(Elementwise.Cast(B, compute), normShape, "B");
-        // Parameters converted or expanded here are temporaries (never the caller's tensors).
+        // Conversions and expansions made here are temporaries, given back to the pool at the end.
+        var temps = new List<Tensor>();
+        Tensor Temp(Tensor made, Tensor original)
+        {
+            if (!ReferenceEquals(made.Data, original.Data)) temps.Add(made);
+            return made;
+        }
+        var x = Temp(Elementwise.Cast(X, compute), X);
+        var scale = Temp(Expand(Temp(Elementwise.Cast(Scale, compute), Scale), normShape, "Scale"), Scale);
+        var bias = B is null ? null : Temp(Expand(Temp(Elementwise.Cast(B, compute), B), normShape, "B"), B);
         var mean = Tensor.Empty(compute, statShape);
         var inv = Tensor.Empty(compute, statShape);
         var y = f64 ? Run<double>(x, scale, bias, mean, inv, epsilon) : Run<float>(x, scale, bias, mean, inv, epsilon);
-        Elementwise.Release(x, X);
-        Elementwise.Release(scale, Scale);
-        if (bias is not null) Elementwise.Release(bias, B);
-        if (X.DType != compute) y = Elementwise.Cast(y, X.DType);
-        return [y, ctx.WantsOutput(1) ? mean : null, ctx.WantsOutput(2) ? inv : null];
+        if (X.DType != compute) y = Elementwise.FromFloat32(y, X.DType);
+        foreach (var t in temps.Distinct()) Elementwise.Release(t);
+        return [y, ReleaseUnless(ctx.WantsOutput(1), mean), ReleaseUnless(ctx.WantsOutput(2), inv)];
+    }
+
+    private static Tensor? ReleaseUnless(bool wanted, Tensor t)
+    {
+        if (wanted) return t;
+        Elementwise.Release(t);
+        return null;
     }
 
     /// <summary>The parameter broadcast to the normalized shape (a copy only when it is smaller).</summary>

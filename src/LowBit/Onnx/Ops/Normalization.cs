@@ -76,7 +76,7 @@ internal static class Normalization
             var m2 = Elementwise.Multiply(mean, mean);
             var variance = Elementwise.Subtract(meanSq, m2);
             var std = UnaryMath.Sqrt(variance);
-            var denom = Elementwise.Add(std, Elementwise.Cast(Tensor.Scalar(1e-9f), x.DType));
+            var denom = Elementwise.Add(std, Elementwise.ScalarOf(x.DType, 1e-9f));
             var centered = Elementwise.Subtract(x, mean);
             var r = Arithmetic.Div(centered, denom);
             foreach (var t in new[] { mean, meanSq, m2, variance, std, denom, centered }) Elementwise.Release(t);

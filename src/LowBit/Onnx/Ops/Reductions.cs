@@ -61,7 +61,14 @@ internal static class Reductions
             return back;
         }
         if (x.DType == DType.Bool && kind is Kind.Max or Kind.Min)
-            return Elementwise.Cast(Run(Elementwise.Cast(x, DType.UInt8), axes, keepDims, kind), DType.Bool);
+        {
+            var u8 = Elementwise.Cast(x, DType.UInt8);
+            var ru8 = Run(u8, axes, keepDims, kind);
+            Elementwise.Release(u8);
+            var rb = Elementwise.Cast(ru8, DType.Bool);
+            Elementwise.Release(ru8);
+            return rb;
+        }
         switch (kind)
         {
             case Kind.L1: return Consume(UnaryMath.Abs(x), t => Basic(t, ax, keepDims, Kind.Sum));

@@ -24,7 +24,7 @@ internal static class Variadic
     public static Tensor Mean(params Tensor[] data_0)
     {
         var sum = Sum(data_0);
-        var n = Elementwise.Cast(Tensor.Scalar((float)data_0.Length), sum.DType);
+        var n = Elementwise.ScalarOf(sum.DType, data_0.Length);
         var r = Arithmetic.Div(sum, n);
         if (data_0.Length > 1) Elementwise.Release(sum);
         return r;

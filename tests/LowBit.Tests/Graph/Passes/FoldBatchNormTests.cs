@@ -124,6 +124,11 @@ public class FoldBatchNormTests
         fedWeights.Initializers.Remove("w");
         fedWeights.Inputs.Add(ValueInfo.Of("w", DType.Float32, w.Shape.Select(d => (long)d).ToArray()));
         Assert.Equal(0, FoldBatchNorm.Apply(fedWeights));
+
+        // IR ≥ 4: an initializer that is also a graph input is only a default, a run may feed another value.
+        var overridable = ProducerThenBn("Conv", 15, true, seed: 1);
+        overridable.Inputs.Add(ValueInfo.Of("w", DType.Float32, 6, 2, 3, 3));
+        Assert.Equal(0, FoldBatchNorm.Apply(overridable));
     }
 
     [Fact]

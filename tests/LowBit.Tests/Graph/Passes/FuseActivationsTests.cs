@@ -91,6 +91,21 @@ public class FuseActivationsTests
     }
 
     [Fact]
+    public void Session_FedValueForOverridableWeight_IsUsedEveryRun()
+    {
+        var g = Residual();
+        g.Inputs.Add(ValueInfo.Of("w", DType.Float32, 4, 4, 3, 3));
+        var session = new Session(g, new SessionOptions(threads: 1));
+        var feed = Feed();
+        var byDefault = session.Run(feed)["out"];
+        feed["w"] = RandomTensors.Floats(new Random(77), -1, 1, 4, 4, 3, 3);
+        var overridden = session.Run(feed)["out"];
+        var expected = new Session(g, new SessionOptions(threads: 1) { Optimize = false }).Run(feed)["out"];
+        OrtParity.AssertBits(expected, overridden, "fed weight");
+        Assert.NotEqual(byDefault.ToFloatArray(), overridden.ToFloatArray());
+    }
+
+    [Fact]
     public void Apply_ValueReadTwiceOrExposed_IsNotAbsorbed()
     {
         var g = Residual();

@@ -16,8 +16,10 @@ public sealed class ZooTrainableFactAttribute : FactAttribute
         var ops = g.Nodes.Where(n => n.OpType != "Constant").ToList();
         var noForward = ops.Where(n => !OpTable.IsSupported(n, g)).Select(n => n.OpType).Distinct().Order().ToList();
         var noBackward = ops.Where(n => !GradTable.Has(n, g.OpsetOf(n.Domain))).Select(n => n.OpType).Distinct().Order().ToList();
-        if (noForward.Count + noBackward.Count > 0)
-            Skip = $"{key}: missing forward ops [{string.Join(", ", noForward)}], missing gradients [{string.Join(", ", noBackward)}]";
+        var parts = new List<string>();
+        if (noForward.Count > 0) parts.Add($"no forward op for {string.Join(", ", noForward)}");
+        if (noBackward.Count > 0) parts.Add($"no gradient for {string.Join(", ", noBackward)}");
+        if (parts.Count > 0) Skip = $"{key}: {string.Join("; ", parts)}";
     }
 }
 

@@ -22,6 +22,7 @@ public class ConvTests
         [new[] { 1, 5, 12, 13 }, new[] { 7, 5, 3, 3 }, new long[] { 2, 2 }, new long[] { 0, 0, 0, 0 }, new long[] { 1, 1 }, 1L, "VALID", true],
         [new[] { 3, 32, 7, 7 }, new[] { 64, 32, 1, 1 }, new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, new long[] { 1, 1 }, 1L, "NOTSET", true],
         [new[] { 1, 16, 14, 14 }, new[] { 32, 16, 1, 1 }, new long[] { 2, 2 }, new long[] { 0, 0, 0, 0 }, new long[] { 1, 1 }, 1L, "NOTSET", false],
+        [new[] { 3, 8, 5, 5 }, new[] { 64, 4, 3, 3 }, new long[] { 1, 1 }, new long[] { 1, 1, 1, 1 }, new long[] { 1, 1 }, 2L, "NOTSET", true],
         [new[] { 2, 4, 20 }, new[] { 6, 4, 5 }, new long[] { 2 }, new long[] { 2, 1 }, new long[] { 2 }, 1L, "NOTSET", true],
         [new[] { 1, 4, 6, 7, 5 }, new[] { 6, 2, 3, 2, 3 }, new long[] { 1, 2, 1 }, new long[] { 1, 0, 1, 1, 1, 0 }, new long[] { 1, 1, 2 }, 2L, "NOTSET", true],
     ];

@@ -3,11 +3,11 @@ using LowBit.Runtime;
 using LowBit.Tensors;
 using static LowBit.Tests.Onnx.Ops.NodeInput;
 
-namespace LowBit.Tests.Onnx.Ops.Elementwise;
+namespace LowBit.Tests.Onnx.Ops;
 
 /// <summary>Integer element-wise semantics (exact): C/ONNX Runtime division and remainder, Python remainder, integer
 /// power, wraparound, bit shifts; where ONNX Runtime runs the op, its result is the oracle.</summary>
-public class IntegerSemanticsTests
+public class ElementwiseIntegerSemanticsTests
 {
     private static Tensor I32(params int[] v) => Tensor.FromArray(v, v.Length);
 

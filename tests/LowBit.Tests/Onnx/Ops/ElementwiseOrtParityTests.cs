@@ -1,7 +1,7 @@
 using LowBit.Tensors;
 using static LowBit.Tests.Onnx.Ops.NodeInput;
 
-namespace LowBit.Tests.Onnx.Ops.Elementwise;
+namespace LowBit.Tests.Onnx.Ops;
 
 /// <summary>
 /// Softmax family, LayerNormalization, BatchNormalization, Gelu, float16 paths and bfloat16 casts against ONNX Runtime
@@ -9,7 +9,7 @@ namespace LowBit.Tests.Onnx.Ops.Elementwise;
 /// with different float32 approximations (a few ulp each, plus different summation order), 1e-6 for the affine
 /// BatchNormalization; exact where both round one float32 result.
 /// </summary>
-public class OrtParityTests
+public class ElementwiseOrtParityTests
 {
     [Theory]
     [InlineData("Softmax", -1)]
@@ -48,8 +48,9 @@ public class OrtParityTests
         int d = axis == -1 ? 40 : 6 * 40;
         var scale = RandomTensors.Floats(rng, 0.5f, 2, axis == -1 ? [40] : [6, 40]);
         var b = RandomTensors.Floats(rng, -1, 1, axis == -1 ? [40] : [6, 40]);
-        var g = OrtParity.OneNode("LayerNormalization", 17, [Fed("x", x), Const("scale", scale), bias ? Const("b", b) : Omitted],
-            [DType.Float32, DType.Float32, DType.Float32], attrs: [("axis", axis), ("epsilon", 1e-4f)]);
+        // Without B the input list ends at Scale: ONNX Runtime 1.31 crashes the process on an explicit empty B ("").
+        NodeInput?[] inputs = bias ? [Fed("x", x), Const("scale", scale), Const("b", b)] : [Fed("x", x), Const("scale", scale)];
+        var g = OrtParity.OneNode("LayerNormalization", 17, inputs, [DType.Float32, DType.Float32, DType.Float32], attrs: [("axis", axis), ("epsilon", 1e-4f)]);
         var (ours, ort) = OrtParity.Run(g, new() { ["x"] = x });
         Assert.Equal(d, x.Length / ours[1].Length);
         TensorAssert.RelativeMax(ort[0], ours[0], 1e-5, "Y");
@@ -131,7 +132,7 @@ public class OrtParityTests
         var bf = LowBit.Onnx.Ops.CastOps.CastLike(x, like);
         var back = LowBit.Onnx.Ops.CastOps.CastLike(bf, x);
         Assert.Equal(DType.BFloat16, bf.DType);
-        // bfloat16 keeps 8 significant bits: relative error ≤ 2^-9 after round to nearest.
-        TensorAssert.Close(x, back, rtol: 1.0 / 512, atol: 0, "bfloat16 round trip");
+        // bfloat16 keeps 8 significant bits: round to nearest errs by at most half a spacing, ≤ 2^-8 relative.
+        TensorAssert.Close(x, back, rtol: 1.0 / 256, atol: 0, "bfloat16 round trip");
     }
 }

@@ -1,0 +1,56 @@
+namespace LowBit.Quantization;
+
+/// <summary>Text names of the config enums (CLI flags, recipe JSON, manifest): parsing is case-insensitive and an unknown
+/// name is a usage error listing the known ones.</summary>
+public static class ConfigNames
+{
+    public static IReadOnlyList<string> Schemes { get; } = ["symmetric", "asymmetric"];
+    public static IReadOnlyList<string> Modes { get; } = ["static", "weight-only", "dynamic"];
+    public static IReadOnlyList<string> WeightRanges { get; } = ["minmax", "mse"];
+    public static IReadOnlyList<string> WeightOnlyKernels { get; } = ["auto", "dequantize-linear", "matmulnbits"];
+
+    public static QuantScheme ParseScheme(string s) => Norm(s) switch
+    {
+        "symmetric" or "sym" => QuantScheme.Symmetric,
+        "asymmetric" or "asym" => QuantScheme.Asymmetric,
+        _ => throw Unknown("scheme", s, Schemes),
+    };
+
+    public static QuantMode ParseMode(string s) => Norm(s) switch
+    {
+        "static" => QuantMode.Static,
+        "weight-only" or "weightonly" or "weights" => QuantMode.WeightOnly,
+        "dynamic" => QuantMode.Dynamic,
+        _ => throw Unknown("mode", s, Modes),
+    };
+
+    public static WeightRange ParseWeightRange(string s) => Norm(s) switch
+    {
+        "minmax" or "min-max" => WeightRange.MinMax,
+        "mse" => WeightRange.Mse,
+        _ => throw Unknown("weight range method", s, WeightRanges),
+    };
+
+    public static WeightOnlyKernel ParseWeightOnlyKernel(string s) => Norm(s) switch
+    {
+        "auto" => WeightOnlyKernel.Auto,
+        "dequantize-linear" or "dequantizelinear" or "dq" => WeightOnlyKernel.DequantizeLinear,
+        "matmulnbits" => WeightOnlyKernel.MatMulNBits,
+        _ => throw Unknown("weight-only kernel", s, WeightOnlyKernels),
+    };
+
+    public static string Name(QuantScheme s) => s == QuantScheme.Symmetric ? "symmetric" : "asymmetric";
+    public static string Name(QuantMode m) => QuantizerConfig.ModeName(m);
+    public static string Name(WeightRange r) => r == WeightRange.Mse ? "mse" : "minmax";
+    public static string Name(WeightOnlyKernel k) => k switch
+    {
+        WeightOnlyKernel.DequantizeLinear => "dequantize-linear",
+        WeightOnlyKernel.MatMulNBits => "matmulnbits",
+        _ => "auto",
+    };
+
+    private static string Norm(string s) => s.Trim().ToLowerInvariant();
+
+    private static LowBitException Unknown(string what, string s, IReadOnlyList<string> known) =>
+        new(ErrorKind.Usage, $"unknown {what} '{s}'; known: {string.Join(", ", known)}");
+}

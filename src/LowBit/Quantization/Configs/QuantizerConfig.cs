@@ -1,0 +1,138 @@
+using LowBit.Formats;
+using LowBit.Kernels;
+
+namespace LowBit.Quantization;
+
+/// <summary>What is quantized (DESIGN.md §3, issue part 5).</summary>
+public enum QuantMode
+{
+    /// <summary>Weights and activations; activation ranges from calibration data (QDQ model).</summary>
+    Static,
+    /// <summary>Weights only (integers + DequantizeLinear or MatMulNBits); activations stay float, no calibration.</summary>
+    WeightOnly,
+    /// <summary>Weights offline, activations per batch at run time (DynamicQuantizeLinear + MatMulInteger/ConvInteger, as
+    /// ONNX Runtime's quantize_dynamic); no calibration.</summary>
+    Dynamic,
+}
+
+/// <summary>How weight-only MatMul/Gemm weights are exported (see docs/quantization.md for the measurements).</summary>
+public enum WeightOnlyKernel
+{
+    /// <summary>MatMulNBits for every MatMul/Gemm whose weights it can hold (4/8-bit codes in power-of-two groups along K),
+    /// DequantizeLinear elsewhere: as fast as ONNX Runtime's own DQ→MatMul fusion where that happens, and robust where it
+    /// does not (measured, docs/quantization.md).</summary>
+    Auto,
+    /// <summary>Always DequantizeLinear (standard ONNX only).</summary>
+    DequantizeLinear,
+    /// <summary>com.microsoft MatMulNBits wherever the node and format allow it.</summary>
+    MatMulNBits,
+}
+
+/// <summary>
+/// Everything <see cref="Quantizer"/> needs, validated on construction (errors are usage errors naming the option and
+/// what it accepts). Defaults per mode: static = int8 symmetric per-channel weights + uint8 asymmetric min-max
+/// activations; weight-only = int4 symmetric group:32; dynamic = int8 symmetric per-channel. <see cref="ReduceRange"/>
+/// null lets the target CPU decide (7-bit weights where u8·s8 kernels saturate, see <see cref="CpuDefaults"/>).
+/// </summary>
+public sealed record QuantizerConfig
+{
+    /// <summary>Ops that stay float unless listed in <see cref="QuantizeOpTypes"/>.</summary>
+    public static IReadOnlyList<string> OptionalOpTypes { get; } = ["Softmax", "LayerNormalization", "Gelu"];
+
+    public QuantMode Mode { get; }
+    public WeightQuantConfig Weights { get; }
+    /// <summary>Null in weight-only mode; uint8 asymmetric in dynamic mode (DynamicQuantizeLinear's only output).</summary>
+    public ActivationQuantConfig? Activations { get; }
+    public bool? ReduceRange { get; }
+    public IReadOnlyList<string> ExcludeNodes { get; }
+    public IReadOnlyList<string> ExcludeOpTypes { get; }
+    public QuantRecipe? Recipe { get; }
+    /// <summary>Opset of the exported model; null = keep the model's when it suffices, else the lowest that works.</summary>
+    public int? ExportOpset { get; }
+    public WeightOnlyKernel WeightOnlyKernel { get; }
+    /// <summary>MatMulNBits accuracy_level: 0 = fp32 compute (matches LowBit's simulation), 4 = int8 activations per
+    /// block (what ONNX Runtime itself picks when it fuses DQ→MatMul; about 3× faster at batch 1).</summary>
+    public int MatMulNBitsAccuracyLevel { get; }
+    public bool QuantizeGraphOutputs { get; }
+    public IReadOnlyList<string> QuantizeOpTypes { get; }
+    /// <summary>CPU whose kernels the defaults are chosen for; null = this machine.</summary>
+    public CpuFeatures? TargetCpu { get; }
+
+    public QuantizerConfig(QuantMode mode = QuantMode.Static, WeightQuantConfig? weights = null, ActivationQuantConfig? activations = null,
+        bool? reduceRange = null, IEnumerable<string>? excludeNodes = null, IEnumerable<string>? excludeOpTypes = null,
+        QuantRecipe? recipe = null, int? exportOpset = null, WeightOnlyKernel weightOnlyKernel = WeightOnlyKernel.Auto,
+        int matMulNBitsAccuracyLevel = 4, bool quantizeGraphOutputs = false, IEnumerable<string>? quantizeOpTypes = null,
+        CpuFeatures? targetCpu = null)
+    {
+        Mode = mode;
+        Weights = weights ?? (mode == QuantMode.WeightOnly ? WeightQuantConfig.Int4Group(32) : WeightQuantConfig.Int8PerChannel);
+        Activations = mode switch
+        {
+            QuantMode.WeightOnly when activations is not null => throw Usage(
+                $"weight-only mode quantizes no activations; drop the activation format ({activations.Format.Name}) or use static mode"),
+            QuantMode.WeightOnly => null,
+            _ => activations ?? ActivationQuantConfig.UInt8,
+        };
+        ReduceRange = reduceRange;
+        ExcludeNodes = (excludeNodes ?? []).ToArray();
+        ExcludeOpTypes = (excludeOpTypes ?? []).ToArray();
+        Recipe = recipe;
+        ExportOpset = exportOpset;
+        WeightOnlyKernel = weightOnlyKernel;
+        MatMulNBitsAccuracyLevel = matMulNBitsAccuracyLevel;
+        QuantizeGraphOutputs = quantizeGraphOutputs;
+        QuantizeOpTypes = (quantizeOpTypes ?? []).ToArray();
+        TargetCpu = targetCpu;
+        Validate();
+    }
+
+    private void Validate()
+    {
+        if (Mode == QuantMode.Dynamic)
+        {
+            if (Activations!.Format.Name != "uint8" || Activations.Scheme != QuantScheme.Asymmetric)
+                throw Usage($"dynamic mode quantizes activations at run time with DynamicQuantizeLinear, which produces uint8 asymmetric only; got {Activations.Format.Name} {Activations.Scheme.ToString().ToLowerInvariant()}");
+            CheckDynamicWeights(Weights, "weights");
+        }
+        if (ReduceRange == true)
+        {
+            if (Mode == QuantMode.WeightOnly)
+                throw Usage("reduce-range avoids saturation in integer kernels; weight-only models run float kernels, so it does not apply");
+            if (Weights.Format is not IntFormat { Bits: 8 })
+                throw Usage($"reduce-range narrows 8-bit weights to 7 bits; the weights are {Weights.Format.Name}");
+        }
+        if (ExportOpset is int v && (v < 10 || v > 23))
+            throw Usage($"export opset {v} is out of range: QuantizeLinear/DequantizeLinear need 10 or later, LowBit writes up to 23");
+        if (MatMulNBitsAccuracyLevel is < 0 or > 4)
+            throw Usage($"MatMulNBits accuracy level must be 0..4, got {MatMulNBitsAccuracyLevel}");
+        foreach (var op in QuantizeOpTypes)
+            if (!OptionalOpTypes.Contains(op))
+                throw Usage($"'{op}' is not an optional op type; the ops that stay float unless asked are: {string.Join(", ", OptionalOpTypes)}");
+        if (WeightOnlyKernel == WeightOnlyKernel.MatMulNBits)
+            CheckMatMulNBits(Weights);
+        if (Recipe is not null)
+            foreach (var (node, o) in Recipe.Nodes)
+            {
+                if (o.Activations is not null && Mode != QuantMode.Static)
+                    throw Usage($"recipe node '{node}': activation settings apply in static mode only (mode is {ModeName(Mode)})");
+                if (o.Weights is not null && Mode == QuantMode.Dynamic) CheckDynamicWeights(o.Weights, $"recipe node '{node}' weights");
+            }
+    }
+
+    private static void CheckDynamicWeights(WeightQuantConfig w, string what)
+    {
+        if (w.StorageBits != 8 || w.Granularity is WeightGranularity.Group)
+            throw Usage($"{what} {w}: dynamic mode (MatMulInteger/ConvInteger) takes 8-bit integer weights per tensor or per channel: " +
+                $"{string.Join(", ", WeightQuantConfig.StorableFormats().Where(n => FormatTable.Get(n) is IntFormat { Bits: > 4 and <= 8 }))}");
+    }
+
+    internal static void CheckMatMulNBits(WeightQuantConfig w)
+    {
+        if (w.StorageBits is not (4 or 8) || w.Granularity is not WeightGranularity.Group g || (g.Size & (g.Size - 1)) != 0)
+            throw Usage($"MatMulNBits stores 4- or 8-bit codes in groups of a power of two (16..256) along K; weights {w} do not fit (use e.g. int4 group:32)");
+    }
+
+    internal static string ModeName(QuantMode m) => m switch { QuantMode.WeightOnly => "weight-only", _ => m.ToString().ToLowerInvariant() };
+
+    internal static LowBitException Usage(string message) => new(ErrorKind.Usage, message);
+}

@@ -1,0 +1,58 @@
+namespace LowBit.Quantization;
+
+/// <summary>
+/// The audit record written beside a quantized model as <c>&lt;model&gt;.lowbit.json</c>: where the model came from,
+/// every setting (enough to rebuild the same graph with <see cref="QuantizedModel.Load(string, Graph.Graph)"/>), the CPU
+/// decisions, calibration facts, and per tensor its format, scales, zero points, axis and block.
+/// </summary>
+public sealed record QuantManifest(
+    string Format,
+    string Producer,
+    SourceInfo Source,
+    ExportInfo Export,
+    ConfigInfo Config,
+    CpuInfo Cpu,
+    Prepare.PreparationReport Preparation,
+    CalibrationInfo? Calibration,
+    IReadOnlyList<TensorEntry> Tensors,
+    IReadOnlyList<NodeEntry> Nodes,
+    IReadOnlyList<string> Warnings)
+{
+    public const string CurrentFormat = "lowbit-quant/1";
+}
+
+/// <summary>The float model: content hash (<c>ModelHash</c>), file when known, opset, IR, parameter count and bytes.</summary>
+public sealed record SourceInfo(string ModelHash, string? Path, long Opset, long IrVersion, long Parameters, long InitializerBytes);
+
+/// <summary>The exported model: default-domain opset and why, IR, all opsets, initializer bytes, opset-upgrade notes.</summary>
+public sealed record ExportInfo(long Opset, string OpsetReason, long IrVersion, IReadOnlyDictionary<string, long> Opsets, long InitializerBytes,
+    IReadOnlyList<string> UpgradeNotes, IReadOnlyList<string> MatMulNBitsNodes);
+
+public sealed record WeightsInfo(string Format, string Granularity, string Scheme, string Range);
+
+public sealed record ActivationsInfo(string Format, string Scheme, string Observer);
+
+/// <summary>The resolved configuration (reduce-range as decided, recipe as JSON text).</summary>
+public sealed record ConfigInfo(string Mode, WeightsInfo Weights, ActivationsInfo? Activations, bool ReduceRange,
+    IReadOnlyList<string> ExcludeNodes, IReadOnlyList<string> ExcludeOpTypes, string? Recipe, int? ExportOpset,
+    string WeightOnlyKernel, int MatMulNBitsAccuracyLevel, bool QuantizeGraphOutputs, IReadOnlyList<string> QuantizeOpTypes);
+
+/// <summary>The CPU the defaults were chosen for and the decision.</summary>
+public sealed record CpuInfo(string Cpu, bool U8S8Saturates, bool ReduceRange, string Reason);
+
+/// <summary>Samples run (or loaded from the cache), observer, data key, cache use ("off", "hit", "miss"), warnings.</summary>
+public sealed record CalibrationInfo(int Samples, string Observer, string? DataKey, string Cache, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// One quantized tensor. Kind: activation, weight, bias, constant. Scales and zero points are row-major in
+/// <see cref="ScaleShape"/> (ONNX y_scale layout) and written in full up to <see cref="ManifestBuilder.InlineLimit"/>
+/// values; beyond that only <see cref="ParamsSha256"/> (of the float32 scales then int32 zero points, little-endian) is
+/// kept and a reload recomputes them from the weights and checks the hash. <see cref="Range"/>: the calibrated [min, max]
+/// of an activation's scale group (<see cref="Group"/> = the group's first tensor). Export: how it appears in the file.
+/// </summary>
+public sealed record TensorEntry(string Name, string Kind, string Format, string? Scheme, string Granularity, int? Axis, int? BlockSize,
+    int[] Shape, int[] ScaleShape, float[]? Scales, int[]? ZeroPoints, string ParamsSha256, float[]? Range, string? Group,
+    IReadOnlyList<string> Nodes, string Export);
+
+/// <summary>A node of the prepared float graph: quantized, or float with the reason.</summary>
+public sealed record NodeEntry(string Name, string OpType, bool Quantized, string? Reason);

@@ -1,0 +1,24 @@
+namespace LowBit.Quantization.Qdq;
+
+/// <summary>
+/// Add and Mul, quantized as ONNX Runtime's QLinearAdd/QLinearMul fuse them: both inputs DQ, output Q. A constant
+/// operand (bias vector, scale factor) is stored in the activation format per tensor, since both inputs of those kernels
+/// share one type. Nodes with integer inputs (shape arithmetic) stay float.
+/// </summary>
+internal sealed class BinaryQuantizer : IOpQuantizer
+{
+    public void Mark(NodeMarker m)
+    {
+        var n = m.Node;
+        if (n.Inputs.Count != 2 || n.Outputs.Count != 1) return;
+        string a = n.Inputs[0], b = n.Inputs[1];
+        bool aAct = m.IsActivation(a), bAct = m.IsActivation(b);
+        if (!(aAct || bAct) || !(aAct || m.IsFloatInitializer(a)) || !(bAct || m.IsFloatInitializer(b))) return;
+        foreach (var v in n.Inputs)
+        {
+            if (m.IsActivation(v)) m.Activation(v);
+            else m.ConstantOperand(v);
+        }
+        m.Output(n.Outputs[0]);
+    }
+}

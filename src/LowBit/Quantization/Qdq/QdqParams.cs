@@ -1,0 +1,65 @@
+using LowBit.Quantization.Calibration;
+using LowBit.Quantization.Observers;
+using LowBit.Tensors;
+
+namespace LowBit.Quantization.Qdq;
+
+/// <summary>
+/// Quantization parameters of every marked tensor: activations (one object shared by a scale group), weights and
+/// Add/Mul constants. Built from calibration ranges and the weights themselves (<see cref="Resolve"/>), or taken from a
+/// manifest (<see cref="Stored"/>) so a reload rebuilds the same graph.
+/// </summary>
+internal sealed class QdqParams
+{
+    public Dictionary<string, QuantParams> Activations { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, QuantParams> Weights { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, QuantParams> Constants { get; } = new(StringComparer.Ordinal);
+    /// <summary>Observed range per group root (for the manifest).</summary>
+    public Dictionary<string, TensorRange> Ranges { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Parameters stored elsewhere by tensor name; a name absent from it is computed as usual.</summary>
+    internal sealed record Stored(IReadOnlyDictionary<string, QuantParams> Params);
+
+    public static QdqParams Resolve(Graph.Graph g, QdqPlan plan, CalibrationResult? calibration, Stored? stored = null)
+    {
+        var p = new QdqParams();
+        foreach (var (root, members) in plan.Groups())
+        {
+            QuantParams? q = null;
+            if (stored is not null && stored.Params.TryGetValue(root, out var sq)) q = sq;
+            else if (calibration is not null && calibration.Ranges.TryGetValue(root, out var r))
+            {
+                p.Ranges[root] = r;
+                if (r.Count == 0)
+                {
+                    plan.Warnings.Add($"activation '{root}' was never computed during calibration (unused branch?); it stays float");
+                    continue;
+                }
+                var cfg = plan.GroupConfig(root, members);
+                q = Affine.Choose(cfg.Format, cfg.Scheme, r.Min, r.Max);
+            }
+            if (q is null) continue;
+            foreach (var m in members) p.Activations[m] = q;
+        }
+        foreach (var (name, w) in plan.Weights)
+            p.Weights[name] = stored is not null && stored.Params.TryGetValue(name, out var sw) ? sw : ForWeight(g.Initializers[name], w);
+        foreach (var (name, c) in plan.Constants)
+        {
+            if (stored is not null && stored.Params.TryGetValue(name, out var sc)) { p.Constants[name] = sc; continue; }
+            var (mins, maxs) = WeightRanges.MinMax(Floats(g.Initializers[name]), g.Initializers[name].Shape, PerTensor.Instance);
+            p.Constants[name] = Affine.Choose(c.Config.Format, c.Config.Scheme, mins[0], maxs[0]);
+        }
+        return p;
+    }
+
+    private static QuantParams ForWeight(Tensor t, WeightMark w)
+    {
+        var x = Floats(t);
+        var c = w.Config;
+        if (c.Range == WeightRange.MinMax) return Affine.ChooseFromData(x, t.Shape, c.Format, c.Scheme, w.Granularity);
+        var (mins, maxs) = WeightRanges.Mse(x, t.Shape, c.Format, c.Scheme, w.Granularity);
+        return Affine.Choose(c.Format, c.Scheme, w.Granularity, QuantParams.ScaleShapeFor(t.Shape, w.Granularity), mins, maxs);
+    }
+
+    internal static ReadOnlySpan<float> Floats(Tensor t) => t.DType == DType.Float32 ? t.AsReadOnlySpan<float>() : t.ToFloatArray();
+}

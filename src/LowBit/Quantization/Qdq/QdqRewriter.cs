@@ -1,0 +1,111 @@
+using LowBit.Graph;
+using LowBit.Tensors;
+
+namespace LowBit.Quantization.Qdq;
+
+/// <summary>
+/// Inserts the nodes the marks ask for (static mode), placed as ONNX Runtime's QDQ selectors expect:
+/// <list type="bullet">
+/// <item>activation T: one <c>T → QuantizeLinear → DequantizeLinear → T_dequantized</c> pair right after T's producer,
+/// read by every reader of T (one Q per tensor, shared by all consumers); members of a scale group share one scale and
+/// zero-point initializer. A graph output keeps its float value unless the config quantizes outputs (then the producer
+/// writes <c>T_float</c> and the DequantizeLinear writes T).</item>
+/// <item>weights and Add/Mul constants: integer initializers + DequantizeLinear writing the original name (no Q).</item>
+/// <item>bias of Conv/Gemm: int32 q = round(b / (s_x·s_w)), scale s_x·s_w per output channel (float32 product), zero
+/// point 0, saturated to int32; a bias read by several nodes gets one copy per node.</item>
+/// </list>
+/// </summary>
+internal static class QdqRewriter
+{
+    public static void Apply(Graph.Graph g, QdqPlan plan, QdqParams p, bool quantizeOutputs)
+    {
+        var before = new Dictionary<Node, List<Node>>(ReferenceEqualityComparer.Instance);
+        var after = new Dictionary<Node, List<Node>>(ReferenceEqualityComparer.Instance);
+        var head = new List<Node>();
+        var producers = g.Producers();
+        void Before(Node n, Node add) { if (!before.TryGetValue(n, out var l)) before[n] = l = new(); l.Add(add); }
+        void After(Node n, Node add) { if (!after.TryGetValue(n, out var l)) after[n] = l = new(); l.Add(add); }
+
+        foreach (var b in plan.Biases) Bias(g, b, p, Before);
+        foreach (var (name, _) in plan.Weights) head.Add(QdqNodes.DequantizedInitializer(g, name, p.Weights[name]));
+        foreach (var (name, _) in plan.Constants) head.Add(QdqNodes.DequantizedInitializer(g, name, p.Constants[name]));
+
+        var outputs = new HashSet<string>(g.Outputs.Select(o => o.Name), StringComparer.Ordinal);
+        var groupNames = new Dictionary<QuantParams, (string Scale, string Zero)>(ReferenceEqualityComparer.Instance);
+        var consumers = g.Consumers();
+        foreach (var (root, members) in plan.Groups())
+            foreach (var t in members)
+            {
+                if (!p.Activations.TryGetValue(t, out var qp)) continue;
+                if (!groupNames.TryGetValue(qp, out var names))
+                    groupNames[qp] = names = (QdqNodes.AddInitializer(g, root + "_scale", qp.ScaleTensor()), QdqNodes.AddInitializer(g, root + "_zero_point", qp.ZeroPointTensor()));
+                bool asOutput = quantizeOutputs && outputs.Contains(t) && producers.ContainsKey(t);
+                string source = t, dequantized = g.UniqueName(t + "_dequantized");
+                if (asOutput)
+                {
+                    source = g.UniqueName(t + "_float");
+                    var prod = producers[t];
+                    prod.Outputs[prod.Outputs.IndexOf(t)] = source;
+                    dequantized = t;
+                }
+                string quantized = g.UniqueName(t + "_quantized");
+                var q = new Node("QuantizeLinear", [source, names.Scale, names.Zero], [quantized], g.UniqueName(t + "_QuantizeLinear"));
+                var dq = new Node("DequantizeLinear", [quantized, names.Scale, names.Zero], [dequantized], g.UniqueName(t + "_DequantizeLinear"));
+                if (!asOutput && consumers.TryGetValue(t, out var readers))
+                    foreach (var r in readers)
+                        for (int i = 0; i < r.Inputs.Count; i++)
+                            if (r.Inputs[i] == t) r.Inputs[i] = dequantized;
+                if (producers.TryGetValue(asOutput ? t : source, out var producer)) { After(producer, q); After(producer, dq); }
+                else { head.Add(q); head.Add(dq); }
+            }
+
+        var ordered = new List<Node>(head);
+        foreach (var n in g.Nodes)
+        {
+            if (before.TryGetValue(n, out var b)) ordered.AddRange(b);
+            ordered.Add(n);
+            if (after.TryGetValue(n, out var a)) ordered.AddRange(a);
+        }
+        g.Nodes.Clear();
+        g.Nodes.AddRange(ordered);
+        Prepare.ConstantFolding.RemoveUnread(g, plan.Biases.Select(b => b.Bias).ToList());
+    }
+
+    private static void Bias(Graph.Graph g, BiasMark b, QdqParams p, Action<Node, Node> before)
+    {
+        if (!p.Activations.TryGetValue(b.Input, out var px) || !p.Weights.TryGetValue(b.Weight, out var pw)) return;
+        var bias = g.Initializers[b.Bias];
+        var values = QdqParams.Floats(bias);
+        int n = values.Length;
+        if (BiasScales(px, pw, n) is not float[] scales) return;
+        bool perChannel = scales.Length > 1;
+        var codes = new int[n];
+        for (int c = 0; c < n; c++)
+            codes[c] = (int)Math.Clamp(Math.Round((double)values[c] / scales[perChannel ? c : 0], MidpointRounding.ToEven), int.MinValue, int.MaxValue);
+        int axis = bias.Rank == 2 ? 1 : 0;
+        string stem = b.Bias + (g.Nodes.Count(x => x.Inputs.Contains(b.Bias)) > 1 ? "_" + b.Node.DisplayName : "");
+        string q = QdqNodes.AddInitializer(g, stem + "_quantized", Tensor.FromArray(codes, bias.Shape));
+        string s = QdqNodes.AddInitializer(g, stem + "_quantized_scale", perChannel ? Tensor.FromArray(scales, n) : Tensor.FromArray(new[] { scales[0] }, []));
+        string z = QdqNodes.AddInitializer(g, stem + "_quantized_zero_point", perChannel ? Tensor.Zeros(DType.Int32, n) : Tensor.Zeros(DType.Int32));
+        string output = g.UniqueName(stem + "_dequantized");
+        var dq = new Node("DequantizeLinear", [q, s, z], [output], g.UniqueName(stem + "_DequantizeLinear"));
+        if (perChannel) dq.With("axis", (long)axis);
+        b.Node.Inputs[b.InputIndex] = output;
+        before(b.Node, dq);
+    }
+
+    /// <summary>Bias scales s_x·s_w (one per output channel, or one when the weight is per tensor), float32 products as
+    /// ONNX Runtime computes them; null when they do not fit the bias or underflow to 0 (the bias then stays float).</summary>
+    internal static float[]? BiasScales(QuantParams px, QuantParams pw, int biasLength)
+    {
+        if (pw.Scales.Length != 1 && pw.Scales.Length != biasLength) return null;
+        float sx = px.Scales[0];
+        var scales = new float[pw.Scales.Length];
+        for (int c = 0; c < scales.Length; c++)
+        {
+            scales[c] = sx * pw.Scales[c];
+            if (!(scales[c] > 0) || !float.IsFinite(scales[c])) return null;
+        }
+        return scales;
+    }
+}

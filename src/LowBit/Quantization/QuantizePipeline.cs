@@ -1,0 +1,183 @@
+using LowBit.Graph;
+using LowBit.Quantization.Calibration;
+using LowBit.Quantization.Dynamic;
+using LowBit.Quantization.Prepare;
+using LowBit.Quantization.Qdq;
+using LowBit.Tensors;
+
+namespace LowBit.Quantization;
+
+/// <summary>The steps of <see cref="Quantizer.Quantize"/>, shared with <see cref="QuantizedModel.Load(string, Graph.Graph)"/>
+/// (which passes stored parameters instead of calibration data).</summary>
+internal static class QuantizePipeline
+{
+    public static QuantizedModel Run(Graph.Graph model, QuantizerConfig config, IEnumerable<IReadOnlyDictionary<string, Tensor>>? data,
+        IProgress<CalibrationProgress>? progress, CalibrationOptions copts, QdqParams.Stored? stored, string? sourcePath)
+    {
+        CheckNames(model, config);
+        string sourceHash = ModelHash.Compute(model);
+        var (g, prep) = GraphPreparation.Run(model);
+        if (config.Mode == QuantMode.WeightOnly) GemmTransposeB.Apply(g);
+        var warnings = new List<string>();
+        WarnFoldedOverrides(model, g, config, warnings);
+        var cpu = CpuDefaults.Decide(config);
+        var types = TypeInference.Infer(g);
+        var plan = Marker.Run(g, config, cpu.ReduceRange, types);
+        var keys = g.Nodes.ToDictionary<Node, Node, string>(n => n, Marker.Key, ReferenceEqualityComparer.Instance);
+        var preparedNodes = g.Nodes.ToList();
+        var readers = Readers(g);
+        var shapes = g.Initializers.ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
+        var sourceStats = model.ParameterStats();
+
+        CalibrationResult? calibration = null;
+        if (config.Mode == QuantMode.Static && stored is null)
+            calibration = Calibrate(g, plan, data, progress, copts);
+        var p = QdqParams.Resolve(g, plan, calibration, stored);
+
+        var nbits = new List<string>();
+        string weightExport = "DequantizeLinear";
+        switch (config.Mode)
+        {
+            case QuantMode.Static:
+                QdqRewriter.Apply(g, plan, p, config.QuantizeGraphOutputs);
+                break;
+            case QuantMode.WeightOnly:
+                nbits = WeightOnlyRewriter.Apply(g, plan, p, config);
+                break;
+            case QuantMode.Dynamic:
+                foreach (var n in DynamicRewriter.Apply(g, plan, p))
+                {
+                    foreach (var w in plan.Weights.Where(kv => kv.Value.Node == n).Select(kv => kv.Key).ToList()) plan.Weights.Remove(w);
+                    plan.Quantized.Remove(n);
+                    plan.FloatReasons[n] = "dynamic form does not apply (MatMul B not 2-D, Gemm transA, or per-channel weight zero points on Conv)";
+                }
+                weightExport = "MatMulInteger/ConvInteger";
+                break;
+        }
+        var (opset, reason, notes) = ExportOpset.Apply(g, model.DefaultOpset, config.ExportOpset);
+        TopologicalSort.Apply(g);
+        warnings.AddRange(plan.Warnings);
+        warnings.AddRange(KernelWarnings(config, plan, keys, nbits));
+        if (calibration is not null) warnings.AddRange(calibration.Warnings);
+
+        var manifest = new QuantManifest(
+            QuantManifest.CurrentFormat,
+            "LowBit " + typeof(Quantizer).Assembly.GetName().Version,
+            new SourceInfo(sourceHash, sourcePath, model.DefaultOpset, model.Metadata.IrVersion, sourceStats.Parameters, sourceStats.BytesByType.Values.Sum()),
+            new ExportInfo(opset, reason, g.Metadata.IrVersion, new SortedDictionary<string, long>(g.Opsets), g.ParameterStats().BytesByType.Values.Sum(), notes, nbits),
+            ManifestJson.Describe(config, cpu.ReduceRange),
+            new CpuInfo(cpu.Cpu.ToString(), cpu.Cpu.U8S8Saturates, cpu.ReduceRange, cpu.Reason),
+            prep,
+            calibration is null ? null : new CalibrationInfo(calibration.Samples, config.Activations!.Observer.ToString(), copts.DataKey, calibration.Cache, calibration.Warnings),
+            ManifestBuilder.Tensors(plan, p, shapes, keys, readers, weightExport, nbits),
+            ManifestBuilder.Nodes(preparedNodes, plan, keys),
+            warnings);
+        return new QuantizedModel(g, manifest);
+    }
+
+    private static CalibrationResult Calibrate(Graph.Graph g, QdqPlan plan, IEnumerable<IReadOnlyDictionary<string, Tensor>>? data,
+        IProgress<CalibrationProgress>? progress, CalibrationOptions copts)
+    {
+        string? key = null;
+        string modelHash = "";
+        if (copts.CachePath is string path)
+        {
+            modelHash = ModelHash.Compute(g);
+            var groups = plan.Groups().Select(gr => (gr.Root, (IReadOnlyList<string>)gr.Members, plan.GroupConfig(gr.Root, gr.Members)));
+            key = CalibrationCache.Key(modelHash, copts, groups);
+            if (CalibrationCache.TryLoad(path, key, plan.Groups().Select(gr => gr.Root)) is { } hit) return hit;
+        }
+        if (data is null)
+            throw new LowBitException(ErrorKind.Usage, "static quantization needs calibration data (or use weight-only or dynamic mode, which need none)");
+        var result = Calibrator.Run(g, plan, data, copts, progress);
+        if (copts.CachePath is string p2)
+        {
+            CalibrationCache.Save(p2, key!, modelHash, copts, result);
+            result = result with { Cache = "miss" };
+        }
+        return result;
+    }
+
+    /// <summary>Every excluded or overridden node name and op type must exist in the model.</summary>
+    private static void CheckNames(Graph.Graph model, QuantizerConfig config)
+    {
+        var names = model.Nodes.Select(Marker.Key).ToList();
+        var known = new HashSet<string>(names, StringComparer.Ordinal);
+        var ops = model.Nodes.Select(n => n.OpType).Distinct().OrderBy(o => o, StringComparer.Ordinal).ToList();
+        void Node(string n, string where)
+        {
+            if (known.Contains(n)) return;
+            var near = names.OrderBy(x => Levenshtein(x, n)).Take(5);
+            string all = names.Count <= 40 ? string.Join(", ", names) : string.Join(", ", names.Take(40)) + $", … ({names.Count - 40} more; `lowbit inspect` lists all)";
+            throw new LowBitException(ErrorKind.Usage, $"{where} names node '{n}', which the model does not have (closest: {string.Join(", ", near)}); the model's nodes: {all}");
+        }
+        void Op(string o, string where)
+        {
+            if (!ops.Contains(o)) throw new LowBitException(ErrorKind.Usage, $"{where} names op type '{o}', which the model does not use; its op types: {string.Join(", ", ops)}");
+        }
+        foreach (var n in config.ExcludeNodes) Node(n, "the exclusion list");
+        foreach (var o in config.ExcludeOpTypes) Op(o, "the exclusion list");
+        if (config.Recipe is { } r)
+        {
+            foreach (var n in r.ExcludeNodes) Node(n, "the recipe's exclude list");
+            foreach (var o in r.ExcludeOpTypes) Op(o, "the recipe's exclude list");
+            foreach (var n in r.Nodes.Keys) Node(n, "the recipe");
+        }
+    }
+
+    private static void WarnFoldedOverrides(Graph.Graph model, Graph.Graph prepared, QuantizerConfig config, List<string> warnings)
+    {
+        var left = new HashSet<string>(prepared.Nodes.Select(Marker.Key), StringComparer.Ordinal);
+        var named = config.ExcludeNodes.Concat(config.Recipe?.ExcludeNodes ?? []).Concat(config.Recipe?.Nodes.Keys ?? []);
+        foreach (var n in named.Distinct())
+            if (!left.Contains(n))
+                warnings.Add($"node '{n}' was folded away while preparing the graph (constant or BatchNormalization folding); its setting has no effect");
+    }
+
+    private static IEnumerable<string> KernelWarnings(QuantizerConfig config, QdqPlan plan, IReadOnlyDictionary<Node, string> keys, List<string> nbits)
+    {
+        if (config.Mode == QuantMode.WeightOnly)
+        {
+            var slow = plan.Weights.Values.Where(w => w.Node.OpType is "Conv" or "ConvTranspose" || (w.Node.OpType == "Gemm"
+                && ((w.Node.Get<long?>("transB") ?? 0) != 0 || (w.Node.Get<long?>("transA") ?? 0) != 0))).Select(w => keys[w.Node]).Distinct().ToList();
+            if (slow.Count > 0)
+                yield return $"weight-only {string.Join(", ", slow.Take(5))}{(slow.Count > 5 ? $" and {slow.Count - 5} more" : "")}: ONNX Runtime has no fused kernel for these and dequantizes the weights on every run (smaller file, slower than float)";
+        }
+        if (config.Mode == QuantMode.Static)
+        {
+            var unfused = plan.Weights.Values.Where(w => w.Config.StorageBits != 8 || w.Granularity is PerGroup).Select(w => keys[w.Node]).Distinct().ToList();
+            if (unfused.Count > 0)
+                yield return $"{string.Join(", ", unfused.Take(5))}{(unfused.Count > 5 ? $" and {unfused.Count - 5} more" : "")}: ONNX Runtime's integer kernels take 8-bit per-tensor/per-channel weights; these run DequantizeLinear + float op";
+        }
+    }
+
+    private static Dictionary<string, List<string>> Readers(Graph.Graph g)
+    {
+        var d = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var n in g.Nodes)
+            foreach (var i in n.Inputs.Where(i => i.Length > 0).Distinct())
+            {
+                if (!d.TryGetValue(i, out var l)) d[i] = l = new();
+                l.Add(Marker.Key(n));
+            }
+        return d;
+    }
+
+    private static int Levenshtein(string a, string b)
+    {
+        var d = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) d[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int prev = d[0];
+            d[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int tmp = d[j];
+                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
+                prev = tmp;
+            }
+        }
+        return d[b.Length];
+    }
+}
