@@ -69,6 +69,65 @@ public static unsafe class ConvGrad2D
         }
     }
 
+    /// <summary>
+    /// The im2col matrix transposed, taps major and channels minor: colT[p, (kh·KW + kw)·C + c] = x[c, ih, iw] for
+    /// output pixel p = oh·OutW + ow (zeros in the padding). Built from a channels-last copy of the image
+    /// (<paramref name="channelsLast"/>[ih·W + iw, c], at least H·W·C floats) so that every (pixel, tap) is one copy of C
+    /// contiguous floats; as the right operand of dW'[M, KH·KW·C] = dY[M, P]·colT[P, ·] it packs by straight row copies.
+    /// </summary>
+    public static void ExpandTransposed(ReadOnlySpan<float> x, in Conv2DShape s, Span<float> channelsLast, Span<float> colT)
+    {
+        s.Validate();
+        int c = s.Channels, hw = s.Height * s.Width, k = s.K;
+        if (x.Length < s.InputLength || channelsLast.Length < (long)hw * c) throw new ArgumentException("x or the channels-last scratch is shorter than the image");
+        if (colT.Length < (long)k * s.N) throw new ArgumentException("colT is shorter than N·K");
+        fixed (float* px = x, pt = channelsLast, pc = colT)
+        {
+            Transpose(px, c, hw, pt);
+            for (int oh = 0, p = 0; oh < s.OutH; oh++)
+                for (int ow = 0; ow < s.OutW; ow++, p++)
+                {
+                    float* dst = pc + (long)p * k;
+                    for (int kh = 0; kh < s.KernelH; kh++)
+                    {
+                        int ih = oh * s.StrideH - s.PadTop + kh * s.DilationH;
+                        if ((uint)ih >= (uint)s.Height)
+                        {
+                            PanelCopy.Zero(dst, s.KernelW * c);
+                            dst += s.KernelW * c;
+                            continue;
+                        }
+                        for (int kw = 0; kw < s.KernelW; kw++, dst += c)
+                        {
+                            int iw = ow * s.StrideW - s.PadLeft + kw * s.DilationW;
+                            if ((uint)iw >= (uint)s.Width) PanelCopy.Zero(dst, c);
+                            else PanelCopy.Copy(pt + ((long)ih * s.Width + iw) * c, dst, c);
+                        }
+                    }
+                }
+        }
+    }
+
+    /// <summary>dst[j, i] = src[i, j] for src [rows, cols] row-major, in 8×8 tiles (both sides touch 8 cache lines per tile).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose(float* src, int rows, int cols, float* dst)
+    {
+        const int T = 8;
+        for (int i0 = 0; i0 < rows; i0 += T)
+        {
+            int i1 = Math.Min(rows, i0 + T);
+            for (int j0 = 0; j0 < cols; j0 += T)
+            {
+                int j1 = Math.Min(cols, j0 + T);
+                for (int i = i0; i < i1; i++)
+                {
+                    float* s = src + (long)i * cols;
+                    for (int j = j0; j < j1; j++) dst[(long)j * rows + i] = s[j];
+                }
+            }
+        }
+    }
+
     /// <summary>Per kernel column kw, the output columns [lo, hi) whose tap lands inside the image:
     /// 0 ≤ ow·sw − pl + kw·dw &lt; W.</summary>
     internal static void ValidColumns(in Conv2DShape s, Span<int> lo, Span<int> hi)

@@ -19,7 +19,7 @@ public static partial class GemmF32
     /// Padding rows/columns are zero. C is written once per k-block: the first applies beta, the last the epilogue.
     /// Threads split M or N (whole panels) into equal ranges, each packing its own operands.
     /// </summary>
-    internal abstract unsafe class Blocked : SgemmKernel
+    internal abstract unsafe partial class Blocked : SgemmKernel
     {
         /// <summary>Rows (broadcast A values) and columns (vector lanes) of the register tile.</summary>
         public abstract int MR { get; }

@@ -41,11 +41,21 @@ public sealed unsafe class PackedMatrix
 /// <summary>Thread-local, pinned, 64-byte aligned scratch for packing panels (grown, never shrunk).</summary>
 internal static unsafe class PackBuffers
 {
-    [ThreadStatic] private static float[]? a, b, c;
+    [ThreadStatic] private static float[]? a, b, c, padded;
+    [ThreadStatic] private static int[]? offsets;
 
     public static float* A(int length) => Get(ref a, length);
     public static float* B(int length) => Get(ref b, length);
     public static float* Scratch(int length) => Get(ref c, length);
+    /// <summary>A zero-padded image for direct convolution (read by the caller's worker threads during the call).</summary>
+    public static float* Padded(int length) => Get(ref padded, length);
+
+    /// <summary>Per-k offsets for direct convolution (pinned; valid until the next call on this thread).</summary>
+    public static int* Offsets(int length)
+    {
+        if (offsets is null || offsets.Length < length) offsets = GC.AllocateUninitializedArray<int>(length, pinned: true);
+        return (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(offsets));
+    }
 
     private static float* Get(ref float[]? buf, int length)
     {

@@ -77,6 +77,10 @@ public abstract unsafe class SgemmKernel
         }
     }
 
+    /// <summary>Runs one convolution image without im2col when the kernel has such a path for this geometry
+    /// (output [M, N] at y with ldc N); false to use the im2col GEMM.</summary>
+    internal virtual bool TryConvDirect(PackedMatrix weights, float* x, in Conv2DShape s, float* y, in EpilogueArgs e, int threads) => false;
+
     /// <summary>Rearranges op(X) (rows×cols) into this kernel's packed layout for a left (A) or right (B) operand.</summary>
     internal abstract void Pack(PackedMatrix dst, in Operand src);
 
@@ -159,8 +163,22 @@ public abstract unsafe class SgemmKernel
         {
             if (weights.IsLeft)
             {
-                var b = shape.IsPointwise ? Operand.Plain(px, n, false) : Operand.FromImage(px, shape);
-                Execute(m, n, k, Operand.FromPacked(weights), b, 1f, 0f, output, n, epilogue, threads);
+                if (m == 0 || n == 0) return;
+                var (lo, hi) = epilogue.Bounds;
+                fixed (float* py = output, rb = epilogue.RowBias, cb = epilogue.ColBias, res = epilogue.Residual)
+                {
+                    var e = new EpilogueArgs
+                    {
+                        Alpha = 1f, Lo = lo, Hi = hi, Clamp = epilogue.Activation != GemmActivation.None,
+                        RowBias = epilogue.RowBias.IsEmpty ? null : rb,
+                        ColBias = epilogue.ColBias.IsEmpty ? null : cb,
+                        Residual = epilogue.Residual.IsEmpty ? null : res,
+                    };
+                    int degree = threads <= 0 ? Parallelism.Degree : threads;
+                    if (TryConvDirect(weights, px, shape, py, e, degree)) return;
+                    var b = shape.IsPointwise ? Operand.Plain(px, n, false) : Operand.FromImage(px, shape);
+                    Run(m, n, k, Operand.FromPacked(weights), b, py, n, e, degree);
+                }
                 return;
             }
             if (m == 0 || n == 0) return;

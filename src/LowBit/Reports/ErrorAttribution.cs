@@ -49,7 +49,9 @@ internal static class ErrorAttribution
             .Where(u => u.Tensors.Count > 0).ToList();
 
         var hook = new BypassHook(bypass, pres);
-        var session = new Session(quantized, sessionOptions);
+        // No buffer reuse here: a pooled DequantizeLinear output that the hook replaces is never handed back to the
+        // session's pool, which would keep every replaced buffer alive for the session's lifetime.
+        var session = new Session(quantized, sessionOptions with { ReuseBuffers = false });
         session.AddHook(hook.On);
         ErrorStats Measure(HashSet<string>? keep)
         {

@@ -7,7 +7,7 @@ namespace LowBit.Reports;
 /// <summary>How <see cref="Fidelity.Evaluate(IModelRunner, IModelRunner, Dataset, FidelityOptions?, IProgress{EvalProgress}?)"/> runs.</summary>
 public sealed record FidelityOptions
 {
-    /// <summary>Samples per run (the dataset overload; use <see cref="EvalData.BatchSizeFor"/> for fixed-batch models).</summary>
+    /// <summary>Samples per run (the dataset overload; a model whose inputs fix the batch size gets that size).</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Evaluate only the first N samples (null: all).</summary>
     public int? MaxSamples { get; init; }
@@ -51,8 +51,11 @@ public static class Fidelity
         string input = EvalData.SingleInput(reference);
         if (!test.InputNames.Contains(input))
             throw new LowBitException(ErrorKind.InvalidInput, $"the reference model reads '{input}', the test model does not (its inputs: {string.Join(", ", test.InputNames)})");
+        if (reference.FixedBatch is int rb && test.FixedBatch is int tb && rb != tb)
+            throw new LowBitException(ErrorKind.InvalidInput, $"the reference model takes batches of {rb}, the test model batches of {tb}");
+        int batch = reference.FixedBatch ?? test.FixedBatch ?? options.BatchSize;
         long total = Math.Min(data.Count, options.MaxSamples ?? int.MaxValue);
-        var result = Evaluate(test, reference, EvalData.Batches(data, input, options.BatchSize, options.MaxSamples), data.Name,
+        var result = Evaluate(test, reference, EvalData.Batches(data, input, batch, options.MaxSamples), data.Name,
             data.ClassNames, options, progress, total);
         return data.Warnings.Count == 0 ? result : result with { Warnings = [.. data.Warnings, .. result.Warnings] };
     }

@@ -18,14 +18,24 @@ namespace LowBit.Reports;
 /// </summary>
 public static class LayerComparison
 {
-    /// <summary>Compares over a dataset (single-input models), <paramref name="batchSize"/> samples per run.</summary>
+    /// <summary>Compares over a dataset (single-input models), <paramref name="batchSize"/> samples per run (or the
+    /// batch size the model's input fixes).</summary>
     public static LayerComparisonResult Run(Graph.Graph reference, Graph.Graph quantized, Dataset data, int batchSize = 8, int? maxSamples = null,
         LayerComparisonOptions? options = null, IProgress<EvalProgress>? progress = null)
     {
-        var inputs = reference.RealInputs.Select(v => v.Name).ToList();
+        var inputs = reference.RealInputs.ToList();
         if (inputs.Count != 1)
-            throw new LowBitException(ErrorKind.Usage, $"a dataset feeds one input, the model has {inputs.Count}: {string.Join(", ", inputs)}");
-        return Run(reference, quantized, EvalData.Batches(data, inputs[0], batchSize, maxSamples).Select(b => b.Inputs), options, progress);
+            throw new LowBitException(ErrorKind.Usage, $"a dataset feeds one input, the model has {inputs.Count}: {string.Join(", ", inputs.Select(v => v.Name))}");
+        int batch = EvalData.BatchSizeFor(inputs[0], batchSize);
+        long total = Math.Min(data.Count, maxSamples ?? int.MaxValue);
+        var withTotal = progress is null ? null : new TotalProgress(progress, total);
+        return Run(reference, quantized, EvalData.Batches(data, inputs[0].Name, batch, maxSamples).Select(b => b.Inputs), options, withTotal);
+    }
+
+    /// <summary>Fills in the sample total of the "compare" phase, which the batch overload cannot know.</summary>
+    private sealed class TotalProgress(IProgress<EvalProgress> inner, long total) : IProgress<EvalProgress>
+    {
+        public void Report(EvalProgress value) => inner.Report(value.Phase == "compare" ? value with { Total = total } : value);
     }
 
     /// <summary>Compares over <paramref name="batches"/> (model inputs per run; enumerated once).</summary>
@@ -129,6 +139,11 @@ public static class LayerComparison
                 {
                     if (staticDone[i] || c.DType != DType.Float32) continue;
                     staticDone[i] = true;
+                    if (!c.Shape.SequenceEqual(value.Shape))
+                    {
+                        mismatched.Add($"{name}: shape {value.ShapeString} in the quantized model, {c.ShapeString} in the float model ('{p.RefName}')");
+                        continue;
+                    }
                     x = c.AsReadOnlySpan<float>();
                 }
                 else if (copies.TryGetValue(p.RefName, out var copy) && copy.Length >= 0) x = copy.Data.AsSpan(0, copy.Length);

@@ -31,7 +31,8 @@ internal sealed record MatchPoint(PointKind Kind, string RefName, string? PreNam
 /// (float weight behind Q/DQ) the pair is a static weight.</item>
 /// <item>DequantizeLinear of stored codes (an initializer) → W': compared with the float initializer named W' (LowBit and
 /// ONNX Runtime keep the weight's name), else with the float initializer at the same input position of the float node
-/// that has the reader's node name (biases, renamed copies). int32 codes are biases; codes read as input 1 of
+/// that has the reader's node name (biases, renamed copies); a Gemm B stored transposed (transB differs) is transposed
+/// back. int32 codes are biases; codes read as input 1 of
 /// Conv/ConvTranspose/Gemm/MatMul are weights; others are constants.</item>
 /// <item>Every other output of a non-Q/DQ node whose name exists in the float graph: compared by name ("float").</item>
 /// </list>
@@ -99,7 +100,8 @@ internal static class LayerMatching
                 unmatched.Add($"{post}: no float initializer named '{post}' or at the same input of a node named like its reader");
                 continue;
             }
-            points.Add(new(Kind(readers, post, stored.DType), refName, null, post, readers.FirstOrDefault(), QuantFormat.Of(quantized, dq), refInit[refName]));
+            points.Add(new(Kind(readers, post, stored.DType), refName, null, post, readers.FirstOrDefault(), QuantFormat.Of(quantized, dq),
+                AlignLayout(refInit[refName], readers, refNodes)));
         }
 
         var taken = new HashSet<string>(points.Select(p => p.PostName), StringComparer.Ordinal);
@@ -109,6 +111,21 @@ internal static class LayerMatching
                 if (o.Length > 0 && !taken.Contains(o) && refValues.Contains(o) && !refInit.ContainsKey(o) && taken.Add(o))
                     points.Add(new(PointKind.Float, o, null, o, n, null, null));
         return new Plan(points, unmatched);
+    }
+
+    /// <summary>The float weight in the layout the quantized graph stores: weight-only preparation stores a Gemm's B
+    /// transposed (transB 1 → 0, same name), so B is transposed back when the same-named float Gemm differs in transB.</summary>
+    private static Tensor AlignLayout(Tensor w, List<Node> readers, Dictionary<string, Node> refNodes)
+    {
+        var gemm = readers.FirstOrDefault(r => r.OpType == "Gemm" && r.Name.Length > 0);
+        if (gemm is null || w.Rank != 2 || w.DType != DType.Float32 || !refNodes.TryGetValue(gemm.Name, out var rn)) return w;
+        if ((gemm.Get<long?>("transB") ?? 0) == (rn.Get<long?>("transB") ?? 0)) return w;
+        int rows = w.Shape[0], cols = w.Shape[1];
+        var src = w.AsReadOnlySpan<float>();
+        var t = new float[src.Length];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) t[j * rows + i] = src[i * cols + j];
+        return Tensor.FromArray(t, cols, rows);
     }
 
     private static PointKind Kind(List<Node> readers, string value, DType? codes)

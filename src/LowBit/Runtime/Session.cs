@@ -121,17 +121,24 @@ public sealed class Session
                 RunSubgraph = (g, args) => RunSubgraph(g, args, Lookup),
             };
             var outs = step.Op.Invoke(ctx, ins);
+            List<Array>? replaced = null;
             for (int o = 0; o < step.Outputs.Length; o++)
             {
                 int slot = step.Outputs[o];
                 if (slot < 0) continue;
                 var t = o < outs.Length ? outs[o] : null;
                 if (t is null) continue;
+                var produced = t;
                 foreach (var h in hooks)
                     if (h(p.SlotNames[slot], step.Op.Node, t) is Tensor r) t = r;
+                if (!ReferenceEquals(produced.Data, t.Data)) (replaced ??= new()).Add(produced.Data);
                 env[slot] = t;
                 refs[t.Data] = refs.GetValueOrDefault(t.Data) + 1;
             }
+            // A hook's replacement leaves the op's own buffer unreferenced: recycle it unless a live value shares it.
+            if (replaced is not null)
+                foreach (var a in replaced)
+                    if (!refs.ContainsKey(a)) pool.Return(a);
             foreach (int slot in step.ReleaseAfter)
             {
                 if (pinned.Contains(slot) || env[slot] is not Tensor t) continue;

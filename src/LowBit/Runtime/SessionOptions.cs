@@ -9,7 +9,8 @@ public sealed record SessionOptions
     public bool ReuseBuffers { get; init; } = true;
     /// <summary>Run an optimized copy of the graph: BatchNormalization folded into Conv/ConvTranspose/Gemm, Relu/Clip and
     /// residual Add fused into their producer, constant weights packed once. Runs with hooks, or that request a value the
-    /// optimization removed, use the graph as written. Do not edit initializers in place while such a session is in use.</summary>
+    /// optimization removed, use the graph as written. The session snapshots its weights on its first optimized run:
+    /// after editing initializers in place (training), create a new Session or set this to false.</summary>
     public bool Optimize { get; init; } = true;
 
     public SessionOptions()

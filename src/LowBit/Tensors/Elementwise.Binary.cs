@@ -26,7 +26,21 @@ internal static partial class Elementwise
     public static void Split(int n, Action<int, int> body)
     {
         if (n < 2 * ParallelGrain || Parallelism.Degree <= 1) body(0, n);
-        else Parallelism.ForRange(n, ParallelGrain, body);
+        else Unwrapped(() => Parallelism.ForRange(n, ParallelGrain, body));
+    }
+
+    /// <summary>Rethrows the first exception of a parallel loop as itself (e.g. integer division by zero), so the op
+    /// binder reports it like a serial failure instead of as an AggregateException.</summary>
+    private static void Unwrapped(Action parallel)
+    {
+        try
+        {
+            parallel();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
     }
 
     /// <summary>d = op(a, b) with broadcasting, into a new tensor of <paramref name="outType"/>.</summary>

@@ -67,5 +67,5 @@ internal static partial class Elementwise
     /// <summary>Runs body over row ranges, in parallel parts of about <see cref="ParallelGrain"/> elements when the
     /// output (<paramref name="n"/> elements) is large.</summary>
     public static void ForRows(int rows, int n, int inner, Action<int, int> body) =>
-        Kernels.Parallelism.ForRange(rows, n < 2 * ParallelGrain || Kernels.Parallelism.Degree <= 1 ? int.MaxValue : Math.Max(1, ParallelGrain / inner), body);
+        Unwrapped(() => Kernels.Parallelism.ForRange(rows, n < 2 * ParallelGrain || Kernels.Parallelism.Degree <= 1 ? int.MaxValue : Math.Max(1, ParallelGrain / inner), body));
 }

@@ -21,6 +21,9 @@ public class Im2ColTests
         [1, 1, 30, 1, 5, 1, 1, 0, 2, 0, 2, 1, 1, 4],       // 1-D as 1×W
         [5, 40, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 9],      // many panels per output row
         [2, 9, 80, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 6],       // stride-2 rows long enough for the vector gather
+        [4, 20, 30, 3, 3, 1, 1, 2, 1, 0, 3, 2, 2, 7],      // direct (padded-image) path: dilation, asymmetric pads
+        [100, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 10],   // direct path with K = 900 > KC: several k-blocks
+        [3, 12, 14, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 9],      // direct path, no padding (end columns cropped)
     ];
 
     [Theory]

@@ -131,3 +131,24 @@ public static class QuantTestModels
         return (double)same / rows;
     }
 }
+
+/// <summary>Graph lookups for structure tests.</summary>
+public static class GraphQuery
+{
+    public static Graph.Node Producer(Graph.Graph g, string value) => g.Nodes.Single(n => n.Outputs.Contains(value));
+
+    public static List<Graph.Node> Readers(Graph.Graph g, string value) => g.Nodes.Where(n => n.Inputs.Contains(value)).ToList();
+
+    public static Graph.Node Node(Graph.Graph g, string name) => g.Nodes.Single(n => n.Name == name);
+
+    /// <summary>The DequantizeLinear producing input <paramref name="index"/> of node <paramref name="name"/>.</summary>
+    public static Graph.Node InputDq(Graph.Graph g, string name, int index)
+    {
+        var dq = Producer(g, Node(g, name).Inputs[index]);
+        Assert.Equal("DequantizeLinear", dq.OpType);
+        return dq;
+    }
+
+    /// <summary>The QuantizeLinear reading <paramref name="value"/>.</summary>
+    public static Graph.Node QuantizerOf(Graph.Graph g, string value) => Readers(g, value).Single(n => n.OpType == "QuantizeLinear");
+}

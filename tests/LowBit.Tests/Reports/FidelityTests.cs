@@ -89,6 +89,17 @@ public class FidelityTests
         Assert.Contains("'nope'", e.Message);
     }
 
+    [Fact]
+    public void Evaluate_FixedBatchOne_RunsOneSampleAtATime()
+    {
+        var g = FloatMlp();
+        g.Inputs[0] = g.Inputs[0] with { Shape = [LowBit.Graph.Dim.Known(1), LowBit.Graph.Dim.Known(8)] };
+        var runner = ModelRunner.LowBit(g, OneThread);
+        Assert.Equal(1, runner.FixedBatch);
+        var r = Fidelity.Evaluate(runner, ModelRunner.LowBit(g, OneThread), new RandomDataset(5, [8]), new FidelityOptions { BatchSize = 4 });
+        Assert.Equal(5, r.Samples);
+    }
+
     /// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts asynchronously).</summary>
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {

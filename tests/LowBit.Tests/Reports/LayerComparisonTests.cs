@@ -124,10 +124,50 @@ public class LayerComparisonTests
     }
 
     [Fact]
+    public void KeepInHigherPrecision_ExcludedFromQuantization_ImprovesOutputSqnr()
+    {
+        // The suggestions are node names the quantizer accepts; excluding them removes at least half of the output
+        // noise power by construction of the attribution, i.e. ≈ 3 dB when noises add (asserted: > 1 dB).
+        var g = QuantTestModels.ConvNet();
+        var data = QuantTestModels.RandomData(g, 6, batch: 2);
+        var options = new LayerComparisonOptions { Threads = 1, Attribution = true, AttributionBatches = 6, HistogramBins = 0 };
+        var first = LayerComparison.Run(g, Quantizer.Quantize(g, new QuantizerConfig(), data).Graph, data, options);
+        var better = Quantizer.Quantize(g, new QuantizerConfig(excludeNodes: first.KeepInHigherPrecision), data);
+        var second = LayerComparison.Run(g, better.Graph, data, options);
+        Assert.True(second.OutputSqnrDb > first.OutputSqnrDb + 1, $"{first.OutputSqnrDb:F2} dB → {second.OutputSqnrDb:F2} dB excluding {string.Join(", ", first.KeepInHigherPrecision)}");
+    }
+
+    [Fact]
+    public void Run_WeightOnlyWithTransposedGemmWeights_ComparesInFloatLayout()
+    {
+        // Weight-only preparation stores Gemm B transposed under the same name; the float weight is transposed back
+        // before comparing. int4 group-32 codes of Gaussian weights: ≈ 20 dB; compared in the wrong layout they would
+        // be uncorrelated (≤ 0 dB).
+        var g = QuantTestModels.Mlp();
+        var q = Quantizer.Quantize(g, new QuantizerConfig(QuantMode.WeightOnly, weightOnlyKernel: WeightOnlyKernel.DequantizeLinear));
+        var r = LayerComparison.Run(g, q.Graph, QuantTestModels.RandomData(g, 2), new LayerComparisonOptions { Threads = 1 });
+        var weights = r.Layers.Where(l => l.Kind == "weight").ToList();
+        Assert.Equal(3, weights.Count);
+        Assert.All(weights, w => Assert.True(w.SqnrDb > 12, $"{w.Tensor}: {w.SqnrDb} dB"));
+        Assert.All(weights, w => Assert.Equal(("int4", "per-group"), (w.Format!.Type, w.Format.Granularity)));
+        Assert.Empty(r.Unmatched);
+        Assert.DoesNotContain(r.Warnings, w => w.Contains("shape"));
+    }
+
+    [Fact]
     public void Run_Dataset_UsesTheSingleInput()
     {
         var f = FloatMlp();
-        var r = LayerComparison.Run(f, HandQdq(f, 0.1f), new RandomDataset(10, [8]), batchSize: 4, options: new LayerComparisonOptions { Threads = 1 });
+        var reports = new List<EvalProgress>();
+        var r = LayerComparison.Run(f, HandQdq(f, 0.1f), new RandomDataset(10, [8]), batchSize: 4, options: new LayerComparisonOptions { Threads = 1 },
+            progress: new SyncProgress(reports.Add));
         Assert.Equal(10, r.Samples);
+        Assert.Equal([4L, 8, 10], reports.Select(p => p.Done));
+        Assert.All(reports, p => Assert.Equal(10, p.Total));
+    }
+
+    private sealed class SyncProgress(Action<EvalProgress> report) : IProgress<EvalProgress>
+    {
+        public void Report(EvalProgress value) => report(value);
     }
 }

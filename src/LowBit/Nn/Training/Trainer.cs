@@ -207,7 +207,12 @@ public sealed partial class Trainer
     /// Dropout off); null when the run has no validation data.</summary>
     public EvaluationResult? Validate(CancellationToken cancellation = default)
     {
-        var inference = new Session(Graph, new SessionOptions(Config.Threads));
+        // A snapshot with copied initializers: an optimized session caches packed GEMM weights per storage array
+        // (Onnx/Ops/PackedWeights.cs), so a session over the live arrays, which training edits in place, could reuse
+        // a packing of older weights.
+        var snapshot = LowBit.Graph.Passes.InferenceOptimizer.Copy(Graph);
+        foreach (var name in Graph.Initializers.Keys) snapshot.Initializers[name] = Graph.Initializers[name].Clone();
+        var inference = new Session(snapshot, new SessionOptions(Config.Threads));
         Tensor Run(Tensor x) => inference.Run(new Dictionary<string, Tensor> { [inputName] = x })[outputName];
         return data.Validate(Run, Config.MaxValidationSamples, cancellation, ValidationProgress);
     }

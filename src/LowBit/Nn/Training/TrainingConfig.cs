@@ -137,7 +137,8 @@ public sealed record TrainingConfig
 
     private static LowBitException Bad(string flag, string why) => new(ErrorKind.Usage, $"--{flag}: {why}");
 
-    /// <summary>The identity fields as (name, canonical value) pairs, in a fixed order.</summary>
+    /// <summary>The identity fields as (name, canonical value) pairs, in a fixed order; fields the optimizer or schedule
+    /// does not use are "-".</summary>
     public IReadOnlyList<(string Name, string Value)> IdentityFields() =>
     [
         ("model", Model),
@@ -146,12 +147,12 @@ public sealed record TrainingConfig
         ("lr", Num(LearningRate)),
         ("momentum", Num(Momentum)),
         ("nesterov", Nesterov ? "true" : "false"),
-        ("beta2", Num(Beta2)),
+        ("beta2", Optimizer == OptimizerKind.AdamW ? Num(Beta2) : "-"),
         ("weight-decay", Num(WeightDecay)),
         ("schedule", Schedule.ToString().ToLowerInvariant()),
         ("warmup", Num(WarmupEpochs)),
-        ("step-every", Num(StepEpochs)),
-        ("gamma", Num(StepGamma)),
+        ("step-every", Schedule == ScheduleKind.Step ? Num(StepEpochs) : "-"),
+        ("gamma", Schedule == ScheduleKind.Step ? Num(StepGamma) : "-"),
         ("label-smoothing", Num(LabelSmoothing)),
         ("grad-clip", Num(GradClip)),
         ("augment", Augment ? "on" : "off"),

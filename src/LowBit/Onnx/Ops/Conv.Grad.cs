@@ -16,7 +16,8 @@ namespace LowBit.Onnx.Ops;
 /// dW_g[M/g,K] = Σ_n dY_{n,g}[M/g, P] · col_{n,g}ᵀ             explicit im2col, one GEMM per image, images over threads
 /// dX          stride 1: a convolution of dY with the flipped, channel-swapped kernel
 ///               W'[c, m, kh, kw] = W[m, c, KH−1−kh, KW−1−kw], pads (K−1)·d − pad, on the forward's implicit-GEMM kernel
-///             strided:  col2im(W_gᵀ · dY_{n,g})                 one GEMM + one scatter-add per image
+///             otherwise (strided, or a pad beyond the kernel's extent): col2im(W_gᵀ · dY_{n,g}), one GEMM + one
+///               scatter-add per image
 /// </code>
 /// Depthwise convolutions (C/g = 1) use a direct kernel; 3-D and higher convolutions the N-D im2col/col2im.
 /// </summary>
@@ -43,7 +44,7 @@ internal static class ConvGrad
             {
                 if (dx is not null)
                 {
-                    if (spec.Strides.All(s => s == 1)) DataStride1(w32, dy, spec, groups, dx);
+                    if (TransposedConvApplies(spec)) DataStride1(w32, dy, spec, groups, dx);
                     else DataCol2Im(w32, dy, spec, groups, dx);
                 }
                 if (dw is not null) Weights(x32, dy, spec, groups, dw);
@@ -65,6 +66,18 @@ internal static class ConvGrad
         for (int i = 0; i < n; i++)
             for (int c = 0; c < m; c++) sums[c] += TP.Sum(g.Slice((i * m + c) * plane, plane));
         return Tensor.FromArray(sums.Select(v => (float)v).ToArray(), m);
+    }
+
+    /// <summary>Stride 1 with every pad within the kernel's extent (K − 1)·d: the transposed convolution's pads
+    /// (K − 1)·d − pad are then non-negative on both sides, as the forward kernels assume.</summary>
+    private static bool TransposedConvApplies(WindowSpec spec)
+    {
+        for (int d = 0; d < spec.Rank; d++)
+        {
+            int extent = (spec.Kernel[d] - 1) * spec.Dilations[d];
+            if (spec.Strides[d] != 1 || spec.PadBegin[d] > extent || spec.PadEnd[d] > extent) return false;
+        }
+        return true;
     }
 
     /// <summary>Stride 1: dX_g = conv(dY_g, W'_g) with W'_g [C/g, M/g·∏kernel] the flipped kernel (see the class
@@ -138,13 +151,20 @@ internal static class ConvGrad
         });
     }
 
-    /// <summary>dW_g += dY_{n,g}·col_{n,g}ᵀ per image (the input itself is col for 1×1 stride-1 unpadded kernels).
-    /// Each thread takes a contiguous range of images into its own partial dW; the partials are summed at the end.</summary>
+    /// <summary>
+    /// dW_g += dY_{n,g}·col_{n,g}ᵀ per image. With at least 8 channels per group the product runs as
+    /// dW'_g[M/g, taps·C/g] += dY_{n,g}[M/g, P]·colT_{n,g}[P, taps·C/g] with colT built channels-last
+    /// (<see cref="ConvGrad2D.ExpandTransposed"/>), so both GEMM operands pack from contiguous rows; dW' (taps major) is
+    /// permuted to [M, C/g, taps] at the end. Fewer channels use the plain im2col (the input itself for 1×1 stride-1
+    /// unpadded kernels) as a transposed right operand. Each thread takes a contiguous range of images into its own
+    /// partial; the partials are summed at the end.
+    /// </summary>
     private static void Weights(Tensor x, Tensor dy, WindowSpec spec, int groups, Tensor dw)
     {
         int n = x.Shape[0], c = x.Shape[1], m = dw.Shape[0], cg = c / groups, mg = m / groups;
         var s = spec.To2D(cg);
-        int k = s.K, p = s.N, inPlane = s.Height * s.Width;
+        int k = s.K, p = s.N, inPlane = s.Height * s.Width, taps = s.KernelH * s.KernelW;
+        bool channelsLast = cg >= 8;
         var gemm = GemmF32.Kernel;
         int parts = Math.Max(1, Math.Min(Parallelism.Degree, n));
         var partials = new float[parts][];
@@ -152,28 +172,42 @@ internal static class ConvGrad
         {
             int i0 = (int)((long)n * part / parts), i1 = (int)((long)n * (part + 1) / parts);
             int threads = parts == 1 ? Parallelism.Degree : 1;
-            var acc = part == 0 ? null : new float[m * k];
-            var target = acc ?? (float[])dw.Data;
-            var col = s.IsPointwise ? null : ArrayPool<float>.Shared.Rent(k * p);
+            var acc = part == 0 && !channelsLast ? (float[])dw.Data : new float[m * k];
+            var col = channelsLast || !s.IsPointwise ? ArrayPool<float>.Shared.Rent(k * p) : null;
+            var scratch = channelsLast ? ArrayPool<float>.Shared.Rent(cg * inPlane) : null;
             try
             {
                 for (int i = i0; i < i1; i++)
                     for (int g = 0; g < groups; g++)
                     {
                         var xs = x.AsReadOnlySpan<float>().Slice((i * c + g * cg) * inPlane, cg * inPlane);
+                        var gy = dy.AsReadOnlySpan<float>().Slice((i * m + g * mg) * p, mg * p);
+                        var target = acc.AsSpan(g * mg * k, mg * k);
+                        if (channelsLast)
+                        {
+                            ConvGrad2D.ExpandTransposed(xs, s, scratch, col);
+                            gemm.Gemm(false, false, mg, k, p, 1f, gy, p, col, k, 1f, target, k, default, threads);
+                            continue;
+                        }
                         if (col is not null) ConvGrad2D.Expand(xs, s, col);
-                        gemm.Gemm(false, true, mg, k, p, 1f, dy.AsReadOnlySpan<float>().Slice((i * m + g * mg) * p, mg * p), p,
-                            col is null ? xs : col, p, 1f, target.AsSpan(g * mg * k, mg * k), k, default, threads);
+                        gemm.Gemm(false, true, mg, k, p, 1f, gy, p, col is null ? xs : col, p, 1f, target, k, default, threads);
                     }
             }
             finally
             {
                 if (col is not null) ArrayPool<float>.Shared.Return(col);
+                if (scratch is not null) ArrayPool<float>.Shared.Return(scratch);
             }
-            if (acc is not null) partials[part] = acc;
+            partials[part] = acc;
         });
-        var sum = dw.AsSpan<float>();
+        var sum = channelsLast ? partials[0] : (float[])dw.Data;
         for (int part = 1; part < parts; part++) TP.Add(sum, partials[part], sum);
+        if (!channelsLast) return;
+        // dW'[o, t·C/g + ci] → dW[o, ci·taps + t]
+        var d = dw.AsSpan<float>();
+        for (int o = 0; o < m; o++)
+            for (int t = 0; t < taps; t++)
+                for (int ci = 0; ci < cg; ci++) d[o * k + ci * taps + t] = sum[o * k + t * cg + ci];
     }
 
     /// <summary>Depthwise: channels split across threads (each owns its input channels and their output channels),

@@ -6,10 +6,11 @@ using LowBit.Tensors;
 
 namespace LowBit.Onnx.Ops;
 
-/// <summary>What a fused convolution/GEMM adds in its output pass (see <see cref="GemmEpilogue"/>).</summary>
-internal readonly record struct Fusion(GemmActivation Activation, float ClipMin, float ClipMax, Tensor? Residual, bool CacheWeights)
+/// <summary>What a fused convolution/GEMM adds in its output pass (see <see cref="GemmEpilogue"/>), and the owner under
+/// which its constant weights stay packed (null: pack per call; see <see cref="PackedWeights"/>).</summary>
+internal readonly record struct Fusion(GemmActivation Activation, float ClipMin, float ClipMax, Tensor? Residual, object? WeightOwner)
 {
-    public static readonly Fusion None = new(GemmActivation.None, 0, 0, null, false);
+    public static readonly Fusion None = new(GemmActivation.None, 0, 0, null, null);
 }
 
 /// <summary>Conv (1-D to 3-D, groups, dilations, strides, pads, auto_pad) on the SGEMM kernels.</summary>
@@ -39,7 +40,7 @@ internal static class ConvOps
         {
             if (!x.DType.IsFloat()) throw new ArgumentException($"Conv does not take {x.DType.Name()}");
             var fy = Run(Elementwise.ToFloat32(x), Elementwise.ToFloat32(w), b is null ? null : Elementwise.ToFloat32(b), spec, groups,
-                fusion with { CacheWeights = false, Residual = fusion.Residual is null ? null : Elementwise.ToFloat32(fusion.Residual) });
+                fusion with { WeightOwner = null, Residual = fusion.Residual is null ? null : Elementwise.ToFloat32(fusion.Residual) });
             return Elementwise.FromFloat32(fy, x.DType);
         }
         return Run(x, w, b, spec, groups, fusion);
@@ -61,7 +62,7 @@ internal static class ConvOps
         else
         {
             bool transposed = spec.Rank <= 2 && GemmF32.Kernel.PrefersTransposedConv(mg, plane);
-            var packed = PackedWeights.ConvGroups(w, groups, transposed, fusion.CacheWeights);
+            var packed = PackedWeights.ConvGroups(w, groups, transposed, fusion.WeightOwner);
             int tasks = n * groups, degree = Parallelism.Degree;
             // Deep layers (more weights than one image's pixels): one GEMM per group over the whole batch streams the
             // weights once; shallow layers run image by image, images spread over threads.

@@ -42,7 +42,7 @@ internal static class MatMulOps
         if (a.DType is DType.Float16 or DType.BFloat16)
         {
             var fy = RunGemm(Elementwise.ToFloat32(a), Elementwise.ToFloat32(b), c is null ? null : Elementwise.ToFloat32(c), alpha, beta,
-                transA, transB, fusion with { CacheWeights = false });
+                transA, transB, fusion with { WeightOwner = null });
             return Elementwise.FromFloat32(fy, a.DType);
         }
         if (a.DType != DType.Float32) return GemmGeneric(a, b, c, alpha, beta, transA, transB, m, n, k);
@@ -75,8 +75,8 @@ internal static class MatMulOps
         }
         var kernel = GemmF32.Kernel;
         int lda = a.Shape[1];
-        if (fusion.CacheWeights)
-            kernel.Gemm(transA, m, a.AsReadOnlySpan<float>(), lda, PackedWeights.Right(b, transB, true), alpha, gemmBeta, y.AsSpan<float>(), n, ep);
+        if (fusion.WeightOwner is not null)
+            kernel.Gemm(transA, m, a.AsReadOnlySpan<float>(), lda, PackedWeights.Right(b, transB, fusion.WeightOwner), alpha, gemmBeta, y.AsSpan<float>(), n, ep);
         else
             kernel.Gemm(transA, transB, m, n, k, alpha, a.AsReadOnlySpan<float>(), lda, b.AsReadOnlySpan<float>(), b.Shape[1], gemmBeta,
                 y.AsSpan<float>(), n, ep);
@@ -111,7 +111,7 @@ internal static class MatMulOps
         if (a.Rank == 0 || b.Rank == 0) throw new ArgumentException("MatMul operands must have rank ≥ 1");
         if (a.DType != b.DType) throw new ArgumentException($"MatMul operands differ in type: {a.DType.Name()} and {b.DType.Name()}");
         if (a.DType is DType.Float16 or DType.BFloat16)
-            return Elementwise.FromFloat32(RunMatMul(Elementwise.ToFloat32(a), Elementwise.ToFloat32(b), fusion with { CacheWeights = false }), a.DType);
+            return Elementwise.FromFloat32(RunMatMul(Elementwise.ToFloat32(a), Elementwise.ToFloat32(b), fusion with { WeightOwner = null }), a.DType);
         var aShape = a.Rank == 1 ? new[] { 1, a.Shape[0] } : a.Shape;
         var bShape = b.Rank == 1 ? new[] { b.Shape[0], 1 } : b.Shape;
         int m = aShape[^2], k = aShape[^1], n = bShape[^1];
@@ -133,8 +133,8 @@ internal static class MatMulOps
             var ep = new GemmEpilogue { Activation = fusion.Activation, ClipMin = fusion.ClipMin, ClipMax = fusion.ClipMax };
             var kernel = GemmF32.Kernel;
             int rows = checked(batches * m);
-            if (fusion.CacheWeights && b.Rank == 2)
-                kernel.Gemm(false, rows, a.AsReadOnlySpan<float>(), k, PackedWeights.Right(b, false, true), 1f, 0f, y.AsSpan<float>(), n, ep);
+            if (fusion.WeightOwner is not null && b.Rank == 2)
+                kernel.Gemm(false, rows, a.AsReadOnlySpan<float>(), k, PackedWeights.Right(b, false, fusion.WeightOwner), 1f, 0f, y.AsSpan<float>(), n, ep);
             else
                 kernel.Gemm(false, false, rows, n, k, 1f, a.AsReadOnlySpan<float>(), k, b.AsReadOnlySpan<float>(), n, 0f, y.AsSpan<float>(), n, ep);
             return y;

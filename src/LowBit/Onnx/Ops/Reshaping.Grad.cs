@@ -3,7 +3,7 @@ using LowBit.Tensors;
 
 namespace LowBit.Onnx.Ops;
 
-/// <summary>Backward of the view ops (Reshape, Flatten, Squeeze, Unsqueeze) and Identity: dX is dY viewed with X's
+/// <summary>Backward of the view ops (Reshape, Flatten, Squeeze, Unsqueeze): dX is dY viewed with X's
 /// shape (storage shared, nothing copied). Shape and axes inputs have no gradient.</summary>
 internal static class ReshapingGrad
 {
@@ -11,8 +11,7 @@ internal static class ReshapingGrad
     [Grad("Flatten", 1)] public static Tensor?[] Flatten(GradContext ctx, Tensor input) => View(ctx, input);
     [Grad("Squeeze", 1)] public static Tensor?[] Squeeze(GradContext ctx, Tensor data) => View(ctx, data);
     [Grad("Unsqueeze", 1)] public static Tensor?[] Unsqueeze(GradContext ctx, Tensor data) => View(ctx, data);
-    [Grad("Identity", 1)] public static Tensor?[] Identity(GradContext ctx, Tensor input) => View(ctx, input);
 
-    private static Tensor?[] View(GradContext ctx, Tensor x) =>
+    internal static Tensor?[] View(GradContext ctx, Tensor x) =>
         [x.DType.IsFloat() && ctx.Needs(0) ? GradElementwise.Pass(x, ctx.OutputGrad()) : null];
 }

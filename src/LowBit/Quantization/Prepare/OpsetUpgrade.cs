@@ -13,6 +13,12 @@ namespace LowBit.Quantization.Prepare;
 /// </summary>
 internal static partial class OpsetUpgrade
 {
+    /// <summary>Ops the quantizer writes for the export opset itself (their later versions only add features).</summary>
+    private static readonly HashSet<string> WrittenForTarget = ["QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger"];
+
+    /// <summary>Deprecated ops and the opset that removed them.</summary>
+    private static readonly Dictionary<string, long> Removed = new() { ["Upsample"] = 10, ["Scatter"] = 11 };
+
     /// <summary>Minimum IR version for an opset (ONNX versioning table: opset 13 ↔ IR 7, 21 ↔ IR 10).</summary>
     public static long IrFor(long opset) => opset switch { >= 21 => 10, >= 19 => 9, >= 15 => 8, >= 13 => 7, >= 11 => 6, >= 10 => 5, _ => 3 };
 
@@ -33,7 +39,9 @@ internal static partial class OpsetUpgrade
         foreach (var node in g.Nodes.ToList())
         {
             foreach (var sub in node.Subgraphs()) Upgrade(sub, from, target, notes);
-            if (node.Domain.Length != 0) continue;
+            if (node.Domain.Length != 0 || WrittenForTarget.Contains(node.OpType)) continue;
+            if (Removed.TryGetValue(node.OpType, out long gone) && target >= gone)
+                throw Unconvertible(node, from, target, $"{node.OpType} was removed from ONNX in opset {gone}");
             var before = OpTable.Find("", node.OpType, from);
             var after = OpTable.Find("", node.OpType, target);
             if (before is null || before == after) continue;

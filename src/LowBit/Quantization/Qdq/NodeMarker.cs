@@ -55,7 +55,7 @@ internal sealed class NodeMarker
     /// up to 2 % of the block output on a transformer block), breaking "simulation = deployment".</summary>
     public bool Output(string v, bool fusableProducer = true)
     {
-        if (Mode != QuantMode.Static || !OutputAllowed(v) || ctx.ReadByFloatSoftmax(v)) return false;
+        if (!OutputQuantizable(v)) return false;
         if (fusableProducer && ctx.FollowedByFusedActivation(v))
         {
             Plan.FusedActivationInputs.Add(v);
@@ -64,6 +64,9 @@ internal sealed class NodeMarker
         }
         return Activation(v);
     }
+
+    /// <summary>Whether <see cref="Output"/> can quantize <paramref name="v"/> or a following Relu/Clip will (static mode).</summary>
+    public bool OutputQuantizable(string v) => Mode == QuantMode.Static && OutputAllowed(v) && !ctx.ReadByFloatSoftmax(v);
 
     /// <summary>Quantizes <paramref name="output"/> with the scale of <paramref name="input"/> (pass-through ops), only
     /// when the input is already quantized: pass-through ops never start a quantized region.</summary>

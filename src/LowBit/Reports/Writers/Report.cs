@@ -102,7 +102,23 @@ public sealed record Report
         AtomicFile.WriteAllText(json, ReportJson.Write(this));
         AtomicFile.WriteAllText(md, ReportMarkdown.Write(this, figures));
         AtomicFile.WriteAllText(html, ReportHtml.Write(this, figures));
+        RemoveStalePlots(Path.Combine(dir, "plots"), figures);
         return new ReportFiles(dir, json, html, md, plotPaths);
+    }
+
+    /// <summary>Deletes figures an earlier report in the same directory wrote and this one does not have (only file
+    /// names this class writes; anything else in plots/ is left alone).</summary>
+    private static void RemoveStalePlots(string plots, IReadOnlyList<Figure> figures)
+    {
+        if (!Directory.Exists(plots)) return;
+        var current = new HashSet<string>(figures.Select(f => f.File), StringComparer.Ordinal);
+        foreach (var path in Directory.GetFiles(plots, "*.png"))
+        {
+            string name = Path.GetFileName(path);
+            bool ours = name is "size.png" or "latency.png" or "layer-sqnr.png" or "attribution.png"
+                || System.Text.RegularExpressions.Regex.IsMatch(name, "^histogram-[0-9]+\\.png$");
+            if (ours && !current.Contains(name)) File.Delete(path);
+        }
     }
 
     /// <summary>Reads a <c>report.json</c> back.</summary>
@@ -113,7 +129,7 @@ public sealed record Report
     {
         var list = new List<Figure>();
         if (Size is { } s && s.BytesBefore > 0)
-            list.Add(new("size.png", "Model size", ReportPlots.BeforeAfter("Model size", "MB", s.BytesBefore / 1e6, s.BytesAfter / 1e6)));
+            list.Add(new("size.png", $"Model size ({s.Basis})", ReportPlots.BeforeAfter("Model size", "MiB", s.BytesBefore / 1048576.0, s.BytesAfter / 1048576.0)));
         if (Latency is { } l && l.BeforeMs > 0)
             list.Add(new("latency.png", $"Latency ({l.Engine}, {l.Threads} threads, batch {l.Batch})",
                 ReportPlots.BeforeAfter("Latency", "ms", l.BeforeMs, l.AfterMs)));

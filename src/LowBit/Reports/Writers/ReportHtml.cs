@@ -27,6 +27,7 @@ internal static class ReportHtml
         figure{margin:1rem 0}figcaption{color:#555;font-size:.85rem}img{max-width:100%;height:auto;border:1px solid #eee}
         code{background:#f4f6f8;padding:0 .2rem;border-radius:3px}
         .warn li{color:#8a4b00}
+        .scroll{overflow-x:auto}.row{display:flex;flex-wrap:wrap;gap:1rem}
         """;
 
     public static string Write(Report r, IReadOnlyList<Figure> figures)
@@ -47,7 +48,9 @@ internal static class ReportHtml
         }
         ReportHtmlSections.Models(sb, r);
         ReportHtmlSections.Fidelity(sb, r);
+        sb.AppendLine("<div class=\"row\">");
         Figures(sb, figures.Where(f => f.File is "size.png" or "latency.png"));
+        sb.AppendLine("</div>");
         ReportHtmlSections.Layers(sb, r, figures);
         if (r.Warnings.Count > 0)
         {
@@ -74,7 +77,7 @@ internal static class ReportHtml
     {
         void Open()
         {
-            sb.Append("<table><thead><tr>");
+            sb.Append("<div class=\"scroll\"><table><thead><tr>");
             foreach (var h in header) sb.Append("<th>").Append(E(h)).Append("</th>");
             sb.AppendLine("</tr></thead><tbody>");
         }
@@ -87,11 +90,11 @@ internal static class ReportHtml
         }
         Open();
         for (int i = 0; i < Math.Min(OpenRows, rows.Count); i++) Row(i);
-        sb.AppendLine("</tbody></table>");
+        sb.AppendLine("</tbody></table></div>");
         if (rows.Count <= OpenRows) return;
         sb.Append("<details><summary>").Append(rows.Count - OpenRows).AppendLine(" more rows</summary>");
         Open();
         for (int i = OpenRows; i < rows.Count; i++) Row(i);
-        sb.AppendLine("</tbody></table></details>");
+        sb.AppendLine("</tbody></table></div></details>");
     }
 }

@@ -31,7 +31,7 @@ internal static class ReportMarkdown
         if (r.Fidelity is { } fid)
         {
             sb.AppendLine($"## Fidelity ({fid.TestEngine} vs {fid.ReferenceEngine}, {fid.Samples} samples of {Cell(fid.Data)})").AppendLine();
-            Table(sb, ["output", "SQNR", "cosine (mean)", "max |error|", "top-1 agree", "top-5 agree", "KL"],
+            Table(sb, ["output", "SQNR", "cosine (mean)", "max abs error", "top-1 agree", "top-5 agree", "KL"],
                 fid.Outputs.Select(o => new[] { Code(o.Name), Db(o.SqnrDb), Num(o.CosineMean, "F5"), Num(o.MaxAbsError), Percent(o.Top1Agreement), Percent(o.Top5Agreement), Num(o.KlDivergence) }));
             if (fid.Accuracy is { } a)
                 Table(sb, ["", "top-1", "top-5"],
@@ -75,7 +75,7 @@ internal static class ReportMarkdown
 
     private static void Table(StringBuilder sb, string[] header, IEnumerable<string[]> rows)
     {
-        sb.Append("| ").Append(string.Join(" | ", header)).AppendLine(" |");
+        sb.Append("| ").Append(string.Join(" | ", header.Select(Cell))).AppendLine(" |");
         sb.Append('|').Append(string.Concat(header.Select(_ => " --- |"))).AppendLine();
         foreach (var row in rows) sb.Append("| ").Append(string.Join(" | ", row)).AppendLine(" |");
         sb.AppendLine();

@@ -106,6 +106,21 @@ public class FuseActivationsTests
     }
 
     [Fact]
+    public void Session_NewSessionAfterInPlaceWeightEdit_UsesTheNewWeights()
+    {
+        // Training edits initializers in place and then evaluates with a new Session: packed weights belong to the
+        // session that packed them, so the second session must not reuse the first one's packing.
+        var g = Residual();
+        var before = new Session(g, new SessionOptions(threads: 1)).Run(Feed())["out"];
+        var w = g.Initializers["w"].AsSpan<float>();
+        for (int i = 0; i < w.Length; i++) w[i] = -w[i];
+        var after = new Session(g, new SessionOptions(threads: 1)).Run(Feed())["out"];
+        var expected = new Session(g, new SessionOptions(threads: 1) { Optimize = false }).Run(Feed())["out"];
+        OrtParity.AssertBits(expected, after, "after in-place edit");
+        Assert.NotEqual(before.ToFloatArray(), after.ToFloatArray());
+    }
+
+    [Fact]
     public void Apply_ValueReadTwiceOrExposed_IsNotAbsorbed()
     {
         var g = Residual();

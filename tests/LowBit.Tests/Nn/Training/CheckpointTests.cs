@@ -115,7 +115,7 @@ public class CheckpointTests
         var state = new Dictionary<string, LowBit.Tensors.Tensor> { ["step"] = LowBit.Tensors.Tensor.FromArray(new[] { 0L }, []) };
         string folder = Checkpoint.Save(dir.Path, SmallCnn(), graph, state, new TrainingPosition(0, 0, 0, EpochProgress.Empty), null, [], []);
         string meta = Path.Combine(folder, Checkpoint.MetaFile);
-        File.WriteAllText(meta, File.ReadAllText(meta).Replace("\"learning_rate\": 0.05", "\"learning_rate\": 0.5"));
+        File.WriteAllText(meta, File.ReadAllText(meta).Replace("\"learning_rate\": 0.02", "\"learning_rate\": 0.5"));
         var e = Assert.Throws<LowBitException>(() => Checkpoint.Load(dir.Path));
         Assert.Equal(ErrorKind.InvalidInput, e.Kind);
         Assert.Contains("hash", e.Message);
@@ -145,7 +145,7 @@ public class CheckpointTests
         Assert.Contains("--optimizer adamw (checkpoint: sgd)", e.Message);
 
         e = Assert.Throws<LowBitException>(() => Trainer.Resume(dir.Path, SmallCnn(lr: 0.2)));
-        Assert.Contains("--lr 0.2 (checkpoint: 0.05)", e.Message);
+        Assert.Contains("--lr 0.2 (checkpoint: 0.02)", e.Message);
     }
 
     [Fact]

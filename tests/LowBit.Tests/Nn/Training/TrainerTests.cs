@@ -12,16 +12,17 @@ namespace LowBit.Tests.Nn.Training;
 
 public class TrainerTests
 {
-    /// <summary>12 SGD steps of batch 16 at η = 0.05 take fashion-cnn from chance (loss ≈ ln 10 = 2.30, 10 %) to a
-    /// clearly learning model; the bounds leave room for dropout noise and still fail if any gradient or update is wrong.</summary>
+    /// <summary>15 SGD steps of batch 32 at η = 0.02 take fashion-cnn from chance (10 %) to a clearly learning model
+    /// (PyTorch's same network reaches 60–70 % on this subset in 30 steps); the bounds leave room for dropout noise and
+    /// still fail if any gradient or update is wrong.</summary>
     [ZooTrainableFact("fashion-cnn")]
     public void Run_FashionCnnOnSubset_ReducesLossAndBeatsChance()
     {
-        var trainer = Trainer.Create(SmallCnn(epochs: 3, maxSteps: 4));
+        var trainer = Trainer.Create(SmallCnn(epochs: 3, maxSteps: 5, batch: 32));
         var losses = new List<double>();
         trainer.StepCompleted += p => losses.Add(p.Loss);
         var log = trainer.Run();
-        Assert.Equal(12, losses.Count);
+        Assert.Equal(15, losses.Count);
         double first = losses.Take(3).Average(), last = losses.TakeLast(3).Average();
         Assert.True(last < 0.8 * first, $"loss {first:F3} → {last:F3}: {string.Join(" ", losses.Select(l => l.ToString("F2")))}");
         Assert.Equal(3, log.Epochs.Count);
@@ -62,14 +63,15 @@ public class TrainerTests
     }
 
     /// <summary>The exported file is an ordinary inference model: BatchNormalization without training_mode, the frozen
-    /// constants listed, class names stored; ONNX Runtime's top-1 on the 1,000 subset equals LowBit's within 0.05 points
-    /// (half an image: float differences may flip at most a near-tie).</summary>
+    /// constants listed, class names stored. On the 1,000-image subset it scores exactly what the trainer's own final
+    /// validation scored (same graph, same weights), and ONNX Runtime's top-1 is within 0.05 points of LowBit's (half
+    /// an image: float differences may flip at most a near-tie).</summary>
     [ZooTrainableFact("fashion-cnn")]
-    public void Export_TrainedModel_OrtAccuracyMatchesLowBit()
+    public void Export_TrainedModel_KeepsAccuracyAndOrtMatchesLowBit()
     {
         using var dir = new TempDir();
-        var trainer = Trainer.Create(SmallCnn(epochs: 1, maxSteps: 6));
-        trainer.Run();
+        var trainer = Trainer.Create(SmallCnn(epochs: 1, maxSteps: 6) with { MaxValidationSamples = null });
+        var log = trainer.Run();
         string path = dir.File("fcnn.onnx");
         trainer.Export(path);
 
@@ -81,11 +83,11 @@ public class TrainerTests
         var data = LowBit.Data.FashionMnist.OpenSubset();
         var session = new Session(g, new SessionOptions(1));
         using var ort = OrtRunner.FromFile(path, 1);
-        var mine = ImageTrainingData.Evaluate(data, x => session.Run(new Dictionary<string, Tensor> { ["input"] = x })["logits"], 100, null, default);
-        var theirs = ImageTrainingData.Evaluate(data, x => ort.Run(new Dictionary<string, Tensor> { ["input"] = x })["logits"], 100, null, default);
+        var mine = ImageTrainingData.Evaluate(data, x => session.Run(new Dictionary<string, Tensor> { ["input"] = x })["logits"], 16, null, default);
+        var theirs = ImageTrainingData.Evaluate(data, x => ort.Run(new Dictionary<string, Tensor> { ["input"] = x })["logits"], 16, null, default);
         Assert.Equal(1000, mine.Samples);
+        Assert.Equal(log.Final!.Classification!.Top1, mine.Top1);
         Assert.True(Math.Abs(mine.Top1 - theirs.Top1) * 100 <= 0.05, $"LowBit {mine.Top1:P2}, ONNX Runtime {theirs.Top1:P2}");
-        Assert.True(mine.Top1 > 0.2, $"top-1 {mine.Top1:P2}: the exported model did not keep its training");
     }
 
     [ZooTrainableFact("gpt-tiny")]

@@ -38,6 +38,17 @@ public class ElementwiseIntegerSemanticsTests
     }
 
     [Fact]
+    public void Div_ByZeroInLargeParallelTensor_IsInvalidInputNotAggregate()
+    {
+        var a = Tensor.FromArray(Enumerable.Range(0, 200_000).ToArray(), 200_000);
+        var b = Tensor.FromArray(Enumerable.Range(0, 200_000).Select(i => i == 150_000 ? 0 : 3).ToArray(), 200_000);
+        var g = OrtParity.OneNode("Div", 14, [Fed("a", a), Fed("b", b)], [DType.Int32]);
+        var e = Assert.Throws<LowBitException>(() => new Session(g, new SessionOptions(threads: 2)).Run(new Dictionary<string, Tensor> { ["a"] = a, ["b"] = b }));
+        Assert.Equal(ErrorKind.InvalidInput, e.Kind);
+        Assert.Contains("division by zero", e.Message);
+    }
+
+    [Fact]
     public void Mod_Int32_PythonAndCSemanticsMatchOrt()
     {
         var a = I32(7, -7, 7, -7, 6, -6);

@@ -38,8 +38,11 @@ public class ElementwisePoolHygieneTests
         g.Opsets[""] = 20;
         var session = new Session(g, new SessionOptions(threads: 1));
         var x = Tensor.FromArray(Enumerable.Range(0, 48).Select(i => (Half)(i * 0.1)).ToArray(), 2, 3, 8);
-        var pool = typeof(Session).GetField("pool", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(session)!;
-        var owned = (HashSet<Array>)pool.GetType().GetField("owned", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(pool)!;
+        // The pool's ownership set is private state: reached by reflection (fails loudly if renamed).
+        var poolField = typeof(Session).GetField("pool", BindingFlags.NonPublic | BindingFlags.Instance);
+        var ownedField = typeof(TensorPool).GetField("owned", BindingFlags.NonPublic | BindingFlags.Instance);
+        Assert.True(poolField is not null && ownedField is not null, "Session.pool or TensorPool.owned was renamed: update this test");
+        var owned = (HashSet<Array>)ownedField!.GetValue(poolField!.GetValue(session))!;
         var counts = new List<int>();
         for (int i = 0; i < 6; i++)
         {

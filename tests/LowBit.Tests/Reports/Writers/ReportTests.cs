@@ -127,6 +127,19 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void Write_AgainWithFewerFigures_RemovesOnlyStaleReportPlots()
+    {
+        var f = FloatMlp();
+        var layers = LayerComparison.Run(f, HandQdq(f, 0.1f), Batches(1), new LayerComparisonOptions { Threads = 1 });
+        var first = new Report { Created = null }.WithLayers(layers).Write(dir);
+        Assert.Contains(first.Plots, p => p.EndsWith("histogram-1.png"));
+        string mine = Path.Combine(dir, "plots", "mine.png");
+        File.WriteAllBytes(mine, [1, 2, 3]);
+        new Report { Created = null }.Write(dir);
+        Assert.Equal([mine], Directory.GetFiles(Path.Combine(dir, "plots")));
+    }
+
+    [Fact]
     public void Write_ModelText_IsHtmlEncoded()
     {
         var files = new Report { Created = null, Warnings = ["node <b>evil</b> & co"] }.Write(dir);

@@ -83,6 +83,20 @@ public class ConvGradTests
     public void Conv_TinyPlaneTransposedKernel_MatchesFiniteDifferences() =>
         Conv(17, [2, 16, 3, 1], [8, 16, 3, 1], bias: false).Attr("pads", new long[] { 1, 0, 1, 0 }).Run();
 
+    /// <summary>A pad wider than the kernel's extent (1×1 kernel, pad 1): dX takes the col2im path even at stride 1.</summary>
+    [Fact]
+    public void Conv_PadBeyondKernelExtent_MatchesFiniteDifferences() =>
+        Conv(19, [2, 3, 3, 4], [2, 3, 1, 1]).Attr("pads", new long[] { 1, 0, 2, 1 }).Run();
+
+    /// <summary>8+ channels per group: dW runs on the channels-last im2colᵀ (3×3 padded, and 1×1).</summary>
+    [Theory]
+    [InlineData(3, 1)]
+    [InlineData(1, 1)]
+    [InlineData(3, 2)]
+    public void Conv_ChannelsLastWeightGradient_MatchesFiniteDifferences(int kernel, int groups) =>
+        Conv(20 + kernel + groups, [2, 8 * groups, 4, 5], [4, 8, kernel, kernel]).Attr("group", (long)groups)
+            .Attr("pads", Enumerable.Repeat((long)(kernel / 2), 4).ToArray()).Run();
+
     [Fact]
     public void Conv_3D_MatchesFiniteDifferences() =>
         Conv(18, [1, 2, 4, 3, 4], [3, 2, 2, 2, 3]).Attr("strides", new long[] { 1, 2, 1 }).Attr("pads", new long[] { 1, 0, 1, 0, 1, 0 }).Run();

@@ -115,8 +115,8 @@ internal sealed class GradCheck
         return Check(g, feed, inputs.Where(i => i.Checked).Select(i => i.Name).ToArray(), eps, tolerance, seed);
     }
 
-    /// <summary>The check on any graph: <paramref name="wrt"/> are graph inputs in <paramref name="feed"/>; every graph
-    /// output enters L.</summary>
+    /// <summary>The check on any graph: <paramref name="wrt"/> are graph inputs in <paramref name="feed"/> or initializers
+    /// (perturbed in the graph, then restored); every graph output enters L.</summary>
     public static Dictionary<string, Tensor> Check(ModelGraph g, Dictionary<string, Tensor> feed, string[] wrt, double eps = 1e-2,
         double tolerance = 3e-3, int seed = 7)
     {
@@ -127,7 +127,7 @@ internal sealed class GradCheck
         var analytic = session.Backward(probes, wrt);
         foreach (string name in wrt)
         {
-            var x = feed[name];
+            var x = feed.TryGetValue(name, out var fed) ? fed : g.Initializers[name];
             var a = analytic[name];
             Assert.Equal(x.Shape, a.Shape);
             var numeric = new double[x.Length];
@@ -154,10 +154,21 @@ internal sealed class GradCheck
         Dictionary<string, Tensor> probes, int seed)
     {
         var perturbed = new Dictionary<string, Tensor>(feed);
-        var x = feed[name].Clone();
+        bool isInput = feed.ContainsKey(name);
+        var original = isInput ? feed[name] : g.Initializers[name];
+        var x = original.Clone();
         x.SetDouble(index, value);
-        perturbed[name] = x;
-        var ys = new TrainingSession(g, seed: seed).Forward(perturbed, training: true);
+        if (isInput) perturbed[name] = x;
+        else g.Initializers[name] = x;
+        Dictionary<string, Tensor> ys;
+        try
+        {
+            ys = new TrainingSession(g, seed: seed).Forward(perturbed, training: true);
+        }
+        finally
+        {
+            if (!isInput) g.Initializers[name] = original;
+        }
         double l = 0;
         foreach (var (o, r) in probes)
         {
@@ -187,6 +198,25 @@ internal static class TestTensors
         var v = Enumerable.Range(0, n).Select(i => (float)((i - n / 2.0) * step)).ToArray();
         rng.Shuffle(v);
         return Tensor.FromArray(v, shape);
+    }
+
+    /// <summary>N(0, σ²) values redrawn until each is at least <paramref name="margin"/> from every kink.</summary>
+    public static Tensor Avoiding(Random rng, double sigma, double[] kinks, double margin, params int[] shape)
+    {
+        var v = new float[(int)Tensor.ElementCount(shape)];
+        for (int i = 0; i < v.Length; i++)
+            do v[i] = (float)(sigma * Normal(rng, 1)[0]);
+            while (kinks.Any(k => Math.Abs(v[i] - k) < margin));
+        return Tensor.FromArray(v, shape);
+    }
+
+    /// <summary>Moves every value at least <paramref name="margin"/> away from each kink (in place; returns the tensor).</summary>
+    public static Tensor Nudge(Tensor t, double[] kinks, double margin)
+    {
+        for (int i = 0; i < t.Length; i++)
+            foreach (double k in kinks)
+                if (Math.Abs(t.GetDouble(i) - k) < margin) t.SetDouble(i, k + (t.GetDouble(i) >= k ? margin : -margin));
+        return t;
     }
 
     public static Tensor Uniform(Random rng, double lo, double hi, params int[] shape) =>
