@@ -90,17 +90,16 @@ class ResNet8(nn.Module):
 
 
 def augment(x, gen, pad=2):
-    """Zero-pad crop (offsets uniform in [-pad, pad]) and horizontal flip with probability 1/2, per image."""
-    n, _, h, w = x.shape
+    """Zero-pad crop (offsets uniform in [-pad, pad]) and horizontal flip with probability 1/2, per image (vectorized)."""
+    n, c, h, w = x.shape
     padded = F.pad(x, (pad, pad, pad, pad))
     dx = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
     dy = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
     flip = torch.rand(n, generator=gen) < 0.5
-    out = torch.empty_like(x)
-    for i in range(n):
-        img = padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w]
-        out[i] = img.flip(-1) if flip[i] else img
-    return out
+    rows = (dy[:, None] + torch.arange(h))[:, None, :, None].expand(n, c, h, w)
+    cols = (dx[:, None] + torch.arange(w))[:, None, None, :].expand(n, c, h, w)
+    out = padded[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
+    return torch.where(flip[:, None, None, None], out.flip(-1), out)
 
 
 def main():

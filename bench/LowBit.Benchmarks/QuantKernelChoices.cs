@@ -17,6 +17,9 @@ namespace LowBit.Benchmarks;
 /// max difference from LowBit's fp32 simulation.</item>
 /// <item><c>quant schemes</c>: for zoo models on Fashion-MNIST images, output SQNR vs float (LowBit simulation) and ONNX
 /// Runtime latency (batch 32) of int8 full-range, int7 (reduce-range) and uint8 asymmetric (u8u8) weights.</item>
+/// <item><c>quant saturation</c>: emulates vpmaddubsw (two adjacent u8·s8 products summed into an int16) on the Gemm
+/// layers of fashion-cnn with Fashion-MNIST inputs: how many pairs and outputs would saturate with full-range int8
+/// weights and with reduce-range 7-bit weights.</item>
 /// </list>
 /// Timings are medians of 7 blocks of ≥ 200 ms, single thread; compare ratios, not absolute numbers (shared machine).
 /// </summary>
@@ -28,6 +31,7 @@ internal static class QuantKernelChoices
         string what = args.Length > 0 ? args[0] : "all";
         if (what is "all" or "weight-only") WeightOnly();
         if (what is "all" or "schemes") Schemes();
+        if (what is "all" or "saturation") Saturation();
         return 0;
     }
 
@@ -90,6 +94,47 @@ internal static class QuantKernelChoices
                 var q = Quantizer.Quantize(g, cfg, calib);
                 var y = new Session(q.Graph).Run(eval).Values.First();
                 Console.WriteLine($"{name} {label}: SQNR {Sqnr(f, y):F2} dB, ORT batch 32 {Us(q.Graph, timed, input) / 1000:F2} ms");
+            }
+        }
+    }
+
+    private static void Saturation()
+    {
+        var ds = Data.FashionMnist.OpenSubset();
+        var g = ModelZoo.Build("fashion-cnn");
+        string input = g.RealInputs.First().Name;
+        Tensor Batch(int start, int n)
+        {
+            var t = Tensor.Zeros(DType.Float32, n, 1, 28, 28);
+            for (int i = 0; i < n; i++) ds.ReadSample(start + i, t.AsSpan<float>().Slice(i * 784, 784));
+            return t;
+        }
+        var calib = Enumerable.Range(0, 16).Select(i => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { [input] = Batch(i * 16, 16) }).ToList();
+        foreach (bool reduce in new[] { false, true })
+        {
+            var qg = Quantizer.Quantize(g, new QuantizerConfig(reduceRange: reduce), calib).Graph;
+            var session = new Session(qg, new SessionOptions { Optimize = false });
+            foreach (var gemm in qg.Nodes.Where(n => n.OpType == "Gemm").ToList())
+            {
+                // Gemm(DQ(x_q), DQ(w_q), transB = 1): codes x [M, K] (uint8), w [N, K] (int8).
+                var xq = qg.Nodes.Single(n => n.Outputs[0] == gemm.Inputs[0]).Inputs[0];
+                var wq = qg.Initializers[qg.Nodes.Single(n => n.Outputs[0] == gemm.Inputs[1]).Inputs[0]];
+                var w = CodeStorage.FromTensor(wq);
+                int n = wq.Shape[0], k = wq.Shape[1], m = 256;
+                var x = CodeStorage.FromTensor(session.Run(new Dictionary<string, Tensor> { [input] = Batch(512, m) }, [xq])[xq]);
+                long pairs = 0, saturated = 0, outputs = 0;
+                for (int r = 0; r < m; r++)
+                    for (int j = 0; j < n; j++)
+                    {
+                        bool hit = false;
+                        for (int kk = 0; kk + 1 < k; kk += 2, pairs++)
+                        {
+                            int v = x[r * k + kk] * w[j * k + kk] + x[r * k + kk + 1] * w[j * k + kk + 1];
+                            if (v is > short.MaxValue or < short.MinValue) { saturated++; hit = true; }
+                        }
+                        if (hit) outputs++;
+                    }
+                Console.WriteLine($"fashion-cnn {gemm.Name} (K = {k}) {(reduce ? "7-bit" : "8-bit")} weights: {saturated} of {pairs} pairs saturate, {outputs} of {m * n} outputs affected");
             }
         }
     }

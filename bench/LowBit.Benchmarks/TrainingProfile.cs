@@ -11,12 +11,26 @@ namespace LowBit.Benchmarks;
 
 /// <summary>
 /// Where a training step's time goes: the forward and backward of <see cref="TrainingSession"/> replayed node by node
-/// (same binding, same contexts), timed per op type, the median over steps. For finding hot spots, not for quoting.
+/// (same binding, same contexts), timed per op type (wall time, or process CPU time with --cpu), the median over steps.
+/// For finding hot spots, not for quoting.
 /// </summary>
 internal static class TrainingProfile
 {
-    public static void Run(string model, int batch, int threads, int steps, bool detail)
+    private static bool cpuTime;
+    private static readonly Process Self = Process.GetCurrentProcess();
+
+    /// <summary>Milliseconds of wall time, or with --cpu of process CPU time (all threads; on a loaded machine it
+    /// excludes waiting for a core).</summary>
+    private static double Now()
     {
+        if (!cpuTime) return Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
+        Self.Refresh();
+        return Self.TotalProcessorTime.TotalMilliseconds;
+    }
+
+    public static void Run(string model, int batch, int threads, int steps, bool detail, bool cpu)
+    {
+        cpuTime = cpu;
         var g = ModelZoo.Build(model);
         var plan = new ExecutionPlan(g);
         var rng = new Random(1);
@@ -27,6 +41,7 @@ internal static class TrainingProfile
         var gradOps = new Dictionary<Graph.Node, BoundOp>();
         int saved = Parallelism.Degree;
         Parallelism.Degree = threads;
+        long faults0 = MinorFaults();
         try
         {
             for (int s = 0; s < steps + 1; s++)
@@ -41,15 +56,15 @@ internal static class TrainingProfile
                 {
                     var ins = st.Inputs.Select(i => i >= 0 ? env[i] : null).ToArray();
                     var ctx = new OpContext { Node = st.Op.Node, Opset = st.Op.Opset, Training = true, Rng = rng };
-                    long t0 = Stopwatch.GetTimestamp();
+                    double t0 = Now();
                     var outs = st.Op.Invoke(ctx, ins);
-                    Add("fwd " + st.Op.Node.OpType, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    Add("fwd " + st.Op.Node.OpType, Now() - t0);
                     for (int o = 0; o < st.Outputs.Length; o++) if (st.Outputs[o] >= 0 && o < outs.Length) env[st.Outputs[o]] = outs[o];
                     tape.Add((st, ins, outs, ctx.Saved));
                 }
-                long tl = Stopwatch.GetTimestamp();
+                double tl = Now();
                 var loss = Losses.CrossEntropy(env[plan.SlotOf["logits"]]!, targets);
-                Add("loss", Stopwatch.GetElapsedTime(tl).TotalMilliseconds);
+                Add("loss", Now() - tl);
                 var requires = new bool[plan.SlotNames.Count];
                 foreach (int w in wrt) requires[w] = true;
                 foreach (var e in tape)
@@ -65,17 +80,17 @@ internal static class TrainingProfile
                     var node = st.Op.Node;
                     if (!gradOps.TryGetValue(node, out var gop)) gradOps[node] = gop = GradTable.Bind(node, st.Op.Opset);
                     var ctx = new GradContext { Node = node, Opset = st.Op.Opset, Training = true, Saved = sv, Outputs = outs, OutputGrads = outGrads, NeedsInputGrad = needs };
-                    long t0 = Stopwatch.GetTimestamp();
+                    double t0 = Now();
                     var inGrads = gop.Invoke(ctx, ins);
-                    Add("bwd " + node.OpType, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-                    long ta = Stopwatch.GetTimestamp();
+                    Add("bwd " + node.OpType, Now() - t0);
+                    double ta = Now();
                     for (int i = 0; i < st.Inputs.Length && i < inGrads.Length; i++)
                     {
                         int slot = st.Inputs[i];
                         if (slot < 0 || !needs[i] || inGrads[i] is not Tensor gi) continue;
                         grads[slot] = grads[slot] is Tensor prev ? GradMath.Add(prev, gi) : gi;
                     }
-                    Add("accumulate", Stopwatch.GetElapsedTime(ta).TotalMilliseconds);
+                    Add("accumulate", Now() - ta);
                 }
                 if (s == steps && detail) NodeDetail(tape, grads, requires);
                 if (s == 0) continue;
@@ -91,6 +106,7 @@ internal static class TrainingProfile
             Parallelism.Degree = saved;
         }
         var medians = times.ToDictionary(kv => kv.Key, kv => TrainingSideBySide.Median(kv.Value));
+        Console.WriteLine($"  minor page faults: {(MinorFaults() - faults0) / (double)(steps + 1):F0} per step");
         Console.WriteLine($"  GC: {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} collections (gen 0/1/2), total pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / 1e9:F2} GB");
         double total = medians.Values.Sum();
         Console.WriteLine($"{model}: per-step medians over {steps} steps (sum {total:F1} ms)");
@@ -121,14 +137,30 @@ internal static class TrainingProfile
         }
     }
 
+    /// <summary>minflt of /proc/self/stat (field 10): first touches of fresh anonymous pages, each a kernel entry
+    /// plus a 4 KiB clear.</summary>
+    private static long MinorFaults()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7]);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     private static double Best(Action a)
     {
         double best = double.MaxValue;
         for (int r = 0; r < 3; r++)
         {
-            long t0 = Stopwatch.GetTimestamp();
+            double t0 = Now();
             a();
-            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            best = Math.Min(best, Now() - t0);
         }
         return best;
     }

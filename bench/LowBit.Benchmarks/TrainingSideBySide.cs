@@ -12,9 +12,9 @@ namespace LowBit.Benchmarks;
 /// (<c>scripts/train_step_speed.py --serve</c>, same architecture, same batch and threads), in alternating blocks of
 /// steps so both see the same machine load. Reports per engine the median wall and process-CPU time per step, the median
 /// of per-round wall ratios LowBit/PyTorch (the figure to quote on a shared machine) and the ratio of minima.
-/// <c>--profile</c> instead times LowBit's forward and backward per op type (<c>--detail</c>: also per node).
+/// <c>--profile</c> instead times LowBit's forward and backward per op type (<c>--detail</c>: also per node; <c>--cpu</c>: process CPU time instead of wall time).
 /// Usage: <c>train [--model fashion-cnn,resnet8] [--batch 128] [--threads 2] [--rounds 8] [--block 3] [--python /usr/bin/python3]
-/// [--profile [--detail]]</c>.
+/// [--profile [--detail] [--cpu]]</c>.
 /// </summary>
 internal static class TrainingSideBySide
 {
@@ -29,7 +29,7 @@ internal static class TrainingSideBySide
         Console.WriteLine($"batch {batch}, threads {threads}, kernel {Kernels.KernelTable.Sgemm.Name}");
         foreach (var model in models)
         {
-            if (args.Contains("--profile")) TrainingProfile.Run(model, batch, threads, Math.Max(rounds, 3), args.Contains("--detail"));
+            if (args.Contains("--profile")) TrainingProfile.Run(model, batch, threads, Math.Max(rounds, 3), args.Contains("--detail"), args.Contains("--cpu"));
             else Compare(model, batch, threads, rounds, block, python);
         }
         return 0;

@@ -98,9 +98,18 @@ internal static class QuantizePipeline
         return result;
     }
 
-    /// <summary>Every excluded or overridden node name and op type must exist in the model.</summary>
+    private static readonly HashSet<string> QuantizedOps =
+    [
+        "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul", "MatMulInteger",
+        "ConvInteger", "MatMulNBits", "QGemm", "QLinearAdd", "QLinearMul", "DynamicQuantizeMatMul", "MatMulIntegerToFloat",
+    ];
+
+    /// <summary>The model must be a float model, and every excluded or overridden node name and op type must exist in it.</summary>
     private static void CheckNames(Graph.Graph model, QuantizerConfig config)
     {
+        if (model.Nodes.FirstOrDefault(n => QuantizedOps.Contains(n.OpType)) is { } done)
+            throw new LowBitException(ErrorKind.InvalidInput,
+                $"the model is already quantized (node {Marker.Key(done)} is {done.OpType}); quantize the float model instead");
         var names = model.Nodes.Select(Marker.Key).ToList();
         var known = new HashSet<string>(names, StringComparer.Ordinal);
         var ops = model.Nodes.Select(n => n.OpType).Distinct().OrderBy(o => o, StringComparer.Ordinal).ToList();
@@ -138,10 +147,12 @@ internal static class QuantizePipeline
     {
         if (config.Mode == QuantMode.WeightOnly)
         {
-            var slow = plan.Weights.Values.Where(w => w.Node.OpType is "Conv" or "ConvTranspose" || (w.Node.OpType == "Gemm"
-                && ((w.Node.Get<long?>("transB") ?? 0) != 0 || (w.Node.Get<long?>("transA") ?? 0) != 0))).Select(w => keys[w.Node]).Distinct().ToList();
+            // MatMul is fused by ONNX Runtime (DQ→MatMul becomes MatMulNBits); Conv never is, Gemm only with transB = 0 and
+            // no activation merged into it first.
+            var slow = plan.Weights.Values.Where(w => w.Node.OpType is "Conv" or "ConvTranspose" || (w.Node.OpType == "Gemm" && !nbits.Contains(keys[w.Node])))
+                .Select(w => keys[w.Node]).Distinct().ToList();
             if (slow.Count > 0)
-                yield return $"weight-only {string.Join(", ", slow.Take(5))}{(slow.Count > 5 ? $" and {slow.Count - 5} more" : "")}: ONNX Runtime has no fused kernel for these and dequantizes the weights on every run (smaller file, slower than float)";
+                yield return $"weight-only {string.Join(", ", slow.Take(5))}{(slow.Count > 5 ? $" and {slow.Count - 5} more" : "")}: ONNX Runtime may have no fused kernel for these and then dequantizes the weights on every run (smaller file, slower than float)";
         }
         if (config.Mode == QuantMode.Static)
         {

@@ -41,7 +41,7 @@ public sealed class QuantizedModel
         string tmp = AtomicFile.TempPath(manifestPath);
         try
         {
-            File.WriteAllText(tmp, ManifestJson.Write(Manifest with { Source = Manifest.Source }));
+            File.WriteAllText(tmp, ManifestJson.Write(Manifest));
             OnnxExporter.Save(Graph, full);
             File.Move(tmp, manifestPath, overwrite: true);
         }

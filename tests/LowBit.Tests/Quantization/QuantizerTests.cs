@@ -17,7 +17,7 @@ public class QuantizerTests
     public void Quantize_RecipeOverride_Int4BlockedOnOneNode()
     {
         var recipe = QuantRecipe.Parse("""{ "nodes": { "conv2": { "weights": { "format": "int4", "granularity": "group:16" } } } }""");
-        var q = Quantizer.Quantize(Model, new QuantizerConfig(recipe: recipe, reduceRange: false), RandomData(Model, 4));
+        var q = Quantizer.Quantize(Model, new QuantizerConfig(recipe: recipe), RandomData(Model, 4));
         var g = q.Graph;
         var w2 = InputDq(g, "conv2", 1);
         Assert.Equal(DType.Int4, g.Initializers[w2.Inputs[0]].DType);
@@ -108,6 +108,15 @@ public class QuantizerTests
         }
         var x = RandomData(Model, 1)[0];
         Assert.True(MaxAbsDiff(RunLowBit(q.Graph, x), RunOrt(q.Graph, x)) < 1e-5f);
+    }
+
+    [Fact]
+    public void Quantize_AlreadyQuantizedModel_Refused()
+    {
+        var q = Quantizer.Quantize(Model, new QuantizerConfig(QuantMode.Dynamic));
+        var e = Assert.Throws<LowBitException>(() => Quantizer.Quantize(q.Graph, new QuantizerConfig(QuantMode.Dynamic)));
+        Assert.Equal(ErrorKind.InvalidInput, e.Kind);
+        Assert.Contains("the model is already quantized (node ", e.Message);
     }
 
     [ResNet18Fact]

@@ -57,7 +57,8 @@ public sealed record TrainingConfig
         Beta2 = beta2 ?? d.Beta2;
         WeightDecay = weightDecay ?? (sameOptimizer ? d.WeightDecay : Optimizer == OptimizerKind.Sgd ? 5e-4 : 0.01);
         Schedule = schedule ?? ScheduleKind.Cosine;
-        WarmupEpochs = warmupEpochs ?? d.WarmupEpochs;
+        // The recipe's warm-up, but at most a fifth of a shorter run.
+        WarmupEpochs = warmupEpochs ?? Math.Min(d.WarmupEpochs, 0.2 * Epochs);
         StepEpochs = stepEpochs ?? Math.Max(1, Epochs / 3);
         StepGamma = stepGamma ?? 0.1;
         LabelSmoothing = labelSmoothing ?? d.LabelSmoothing;

@@ -20,7 +20,7 @@ public static class TrainingDefaults
         ["resnet8"] = new(OptimizerKind.Sgd, 0.1, 5e-4, 15, 128, 1, 0, 0, true, Nesterov: true),
         ["resnet20"] = new(OptimizerKind.Sgd, 0.1, 5e-4, 15, 128, 1, 0, 0, true, Nesterov: true),
         ["mobilenet-v2-tiny"] = new(OptimizerKind.Sgd, 0.1, 4e-5, 15, 128, 1, 0, 0, true, Nesterov: true),
-        ["vit-tiny"] = new(OptimizerKind.AdamW, 2e-3, 0.05, 30, 128, 2, 0.1, 1.0, true),
+        ["vit-tiny"] = new(OptimizerKind.AdamW, 2e-3, 0.05, 20, 128, 2, 0.1, 1.0, true),
         ["gpt-tiny"] = new(OptimizerKind.AdamW, 1e-3, 0.1, 3, 32, 0.1, 0, 1.0, false, Beta2: 0.99),
     };
 

@@ -13,7 +13,8 @@ internal sealed record BatchNormSaved(float[] Mean, float[] InvStd);
 /// y = a·x + b with a = γ/√(σ² + ε), b = β − μ·a per [H·W] plane (memory-bound, vectorized). Opset &lt; 9 with
 /// spatial=0: statistics per feature (shape X.shape[1..]) instead of per channel. Training (opset 14+ training_mode=1,
 /// or a training session): batch statistics normalize, and the running statistics become
-/// momentum·running + (1 − momentum)·batch (outputs 1 and 2; a training session also updates them in place).
+/// momentum·running + (1 − momentum)·batch (outputs 1 and 2; a training session also updates them in place, the
+/// variance with the unbiased batch estimate) and leaves <see cref="BatchNormSaved"/> for the backward (BatchNorm.Grad.cs).
 /// </summary>
 internal static class BatchNorm
 {

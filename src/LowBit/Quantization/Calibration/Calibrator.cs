@@ -82,15 +82,13 @@ internal static class Calibrator
 
     private static void CheckFinite(ReadOnlySpan<float> v, int sample, string name, string what)
     {
-        var (_, _, finite) = RangeStatsOf(v);
+        var (_, _, finite) = RangeStats.Of(v);
         if (finite == v.Length) return;
         int at = 0;
         while (float.IsFinite(v[at])) at++;
         throw new LowBitException(ErrorKind.InvalidInput,
             $"calibration sample {sample}: {what} '{name}' contains {(float.IsNaN(v[at]) ? "NaN" : "Inf")} (element {at}); check the data or the model");
     }
-
-    private static (float, float, int) RangeStatsOf(ReadOnlySpan<float> v) => RangeStats.Of(v);
 
     /// <summary>One line per distinct warning, naming the first tensor and how many others share it.</summary>
     internal static List<string> Summarize(IEnumerable<(string Tensor, string Message)> raw) =>

@@ -18,8 +18,8 @@ public enum QuantMode
 /// <summary>How weight-only MatMul/Gemm weights are exported (see docs/quantization.md for the measurements).</summary>
 public enum WeightOnlyKernel
 {
-    /// <summary>MatMulNBits for every MatMul/Gemm whose weights it can hold (4/8-bit codes in power-of-two groups along K),
-    /// DequantizeLinear elsewhere: as fast as ONNX Runtime's own DQ→MatMul fusion where that happens, and robust where it
+    /// <summary>MatMulNBits for every MatMul/Gemm whose weights it can hold (4/8-bit codes in power-of-two groups along K,
+    /// per output column or per tensor), DequantizeLinear elsewhere: as fast as ONNX Runtime's own DQ→MatMul fusion where that happens, and robust where it
     /// does not (measured, docs/quantization.md).</summary>
     Auto,
     /// <summary>Always DequantizeLinear (standard ONNX only).</summary>
@@ -128,8 +128,8 @@ public sealed record QuantizerConfig
 
     internal static void CheckMatMulNBits(WeightQuantConfig w)
     {
-        if (w.StorageBits is not (4 or 8) || w.Granularity is not WeightGranularity.Group g || (g.Size & (g.Size - 1)) != 0)
-            throw Usage($"MatMulNBits stores 4- or 8-bit codes in groups of a power of two (16..256) along K; weights {w} do not fit (use e.g. int4 group:32)");
+        if (w.StorageBits is not (4 or 8) || (w.Granularity is WeightGranularity.Group g && (g.Size & (g.Size - 1)) != 0))
+            throw Usage($"MatMulNBits stores 4- or 8-bit codes per column or in groups of a power of two (16..256) along K; weights {w} do not fit (use e.g. int4 group:32)");
     }
 
     internal static string ModeName(QuantMode m) => m switch { QuantMode.WeightOnly => "weight-only", _ => m.ToString().ToLowerInvariant() };

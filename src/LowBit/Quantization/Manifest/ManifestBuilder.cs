@@ -50,7 +50,7 @@ internal static class ManifestBuilder
         IReadOnlyList<string> nodes, string export)
     {
         bool inline = q.Scales.Length <= InlineLimit;
-        return new TensorEntry(name, kind, q.Format.Name, scheme, q.Granularity.ToString(), q.Axis, q.BlockSize, shape ?? [], q.ScaleShape,
+        return new TensorEntry(name, kind, q.Format.Name, scheme, q.Granularity.ToString(), q.Axis, q.BlockSize, shape, q.ScaleShape,
             inline ? q.Scales : null, inline ? q.ZeroPoints : null, Hash(q.Scales, q.ZeroPoints), range, group, nodes, export);
     }
 

@@ -13,6 +13,8 @@ internal static class ManifestJson
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        // A file for people and tools, not HTML: keep "·", "'" and "+" readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static string Write(QuantManifest m) => JsonSerializer.Serialize(m, Options);

@@ -38,7 +38,7 @@ public sealed record ConfigInfo(string Mode, WeightsInfo Weights, ActivationsInf
     string WeightOnlyKernel, int MatMulNBitsAccuracyLevel, bool QuantizeGraphOutputs, IReadOnlyList<string> QuantizeOpTypes);
 
 /// <summary>The CPU the defaults were chosen for and the decision.</summary>
-public sealed record CpuInfo(string Cpu, bool U8S8Saturates, bool ReduceRange, string Reason);
+public sealed record CpuInfo(string Cpu, [property: System.Text.Json.Serialization.JsonPropertyName("u8s8Saturates")] bool U8S8Saturates, bool ReduceRange, string Reason);
 
 /// <summary>Samples run (or loaded from the cache), observer, data key, cache use ("off", "hit", "miss"), warnings.</summary>
 public sealed record CalibrationInfo(int Samples, string Observer, string? DataKey, string Cache, IReadOnlyList<string> Warnings);
@@ -47,11 +47,12 @@ public sealed record CalibrationInfo(int Samples, string Observer, string? DataK
 /// One quantized tensor. Kind: activation, weight, bias, constant. Scales and zero points are row-major in
 /// <see cref="ScaleShape"/> (ONNX y_scale layout) and written in full up to <see cref="ManifestBuilder.InlineLimit"/>
 /// values; beyond that only <see cref="ParamsSha256"/> (of the float32 scales then int32 zero points, little-endian) is
-/// kept and a reload recomputes them from the weights and checks the hash. <see cref="Range"/>: the calibrated [min, max]
+/// kept and a reload recomputes them from the weights and checks the hash. <see cref="Shape"/>: of a stored tensor (null
+/// for activations, whose shape depends on the input). <see cref="Range"/>: the calibrated [min, max]
 /// of an activation's scale group (<see cref="Group"/> = the group's first tensor). Export: how it appears in the file.
 /// </summary>
 public sealed record TensorEntry(string Name, string Kind, string Format, string? Scheme, string Granularity, int? Axis, int? BlockSize,
-    int[] Shape, int[] ScaleShape, float[]? Scales, int[]? ZeroPoints, string ParamsSha256, float[]? Range, string? Group,
+    int[]? Shape, int[] ScaleShape, float[]? Scales, int[]? ZeroPoints, string ParamsSha256, float[]? Range, string? Group,
     IReadOnlyList<string> Nodes, string Export);
 
 /// <summary>A node of the prepared float graph: quantized, or float with the reason.</summary>

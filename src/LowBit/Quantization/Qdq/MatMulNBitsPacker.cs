@@ -10,17 +10,23 @@ namespace LowBit.Quantization.Qdq;
 /// column n along K packed as a little-endian bit stream (4 bits: element 2i in the low nibble); scales [N·n_blocks];
 /// W[n, k] = (u − zp)·s with unsigned codes u. Signed codes are stored as u = q + 2^(bits−1) with zero point
 /// z + 2^(bits−1); when every zero point is 2^(bits−1) (symmetric signed) the zero_points input is omitted.
-/// Elements past K in the last block hold the zero point (they are never read).
+/// Elements past K in the last block hold the zero point (they are never read). Per-channel (and per-tensor) weights
+/// become blocks that all repeat their column's scale and zero point, the same numbers in MatMulNBits' layout.
 /// </summary>
 internal static class MatMulNBitsPacker
 {
-    /// <summary>Codes are [K, N] (MatMul B, group axis 0) or [N, K] (Gemm B with transB = 1, group axis 1).</summary>
+    /// <summary>The block size for <paramref name="p"/> on a weight with reduction length <paramref name="k"/>: the group
+    /// size, or for per-channel/per-tensor parameters the power of two covering K (16…256).</summary>
+    public static int BlockSize(QuantParams p, int k) =>
+        p.BlockSize ?? Math.Clamp((int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(k, 1)), 16, 256);
+
+    /// <summary>Codes are [K, N] (MatMul B: groups along axis 0, channels along axis 1) or [N, K] (groups along axis 1).</summary>
     public static Node Build(Graph.Graph g, Node original, string a, Tensor weight, QuantParams p, bool kMajor, string? bias, int accuracyLevel)
     {
         var codes = CodeStorage.FromTensor(Affine.Quantize(weight, p));
         int k = kMajor ? weight.Shape[0] : weight.Shape[1], n = kMajor ? weight.Shape[1] : weight.Shape[0];
         var f = (IntFormat)p.Format;
-        int bits = f.Bits <= 4 ? 4 : 8, bs = p.BlockSize!.Value, nb = (k + bs - 1) / bs, blob = bs * bits / 8;
+        int bits = f.Bits <= 4 ? 4 : 8, bs = BlockSize(p, k), nb = (k + bs - 1) / bs, blob = bs * bits / 8;
         int offset = f.IsSigned ? 1 << (bits - 1) : 0;
         var packed = new byte[(long)n * nb * blob];
         var scales = new float[n * nb];
@@ -29,8 +35,13 @@ internal static class MatMulNBitsPacker
         for (int col = 0; col < n; col++)
             for (int blk = 0; blk < nb; blk++)
             {
-                // Scale layout: [K/B, N] for kMajor (axis 0 blocks), [N, K/B] otherwise.
-                int pi = kMajor ? blk * n + col : col * nb + blk;
+                // Scale layout: [K/B, N] for kMajor (axis 0 blocks), [N, K/B] otherwise; [N] per channel; [1] per tensor.
+                int pi = p.Granularity switch
+                {
+                    PerGroup => kMajor ? blk * n + col : col * nb + blk,
+                    PerChannel => col,
+                    _ => 0,
+                };
                 scales[col * nb + blk] = p.Scales[pi];
                 int zp = p.ZeroPoints[pi] + offset;
                 zeros[col * nb + blk] = zp;

@@ -90,7 +90,7 @@ internal sealed class NodeMarker
     /// <summary>Marks a float initializer as a weight (every mode: weights are always quantized offline).</summary>
     public bool Weight(string initializer, int channelAxis, int reductionAxis, bool perChannelAllowed = true)
     {
-        if (!IsFloatInitializer(initializer)) return false;
+        if (!IsFloatInitializer(initializer) || Plan.Constants.ContainsKey(initializer) || Plan.Biases.Any(b => b.Bias == initializer)) return false;
         if (Plan.Weights.TryGetValue(initializer, out var existing))
         {
             if (existing.Node != Node && existing.Config != Settings.Weights)
@@ -120,7 +120,7 @@ internal sealed class NodeMarker
     public bool Bias(int inputIndex, string input, string weight)
     {
         string bias = Node.Inputs[inputIndex];
-        if (Mode != QuantMode.Static || !IsFloatInitializer(bias) || !IsMarked(input)) return false;
+        if (Mode != QuantMode.Static || !IsFloatInitializer(bias) || !IsMarked(input) || Plan.Weights.ContainsKey(bias) || Plan.Constants.ContainsKey(bias)) return false;
         if (!Plan.Weights.TryGetValue(weight, out var w) || w.Granularity is PerGroup) return false;
         if (Plan.Biases.Any(b => b.Node == Node && b.InputIndex == inputIndex)) return true;
         Plan.Biases.Add(new BiasMark(Node, inputIndex, bias, input, weight));
@@ -130,7 +130,7 @@ internal sealed class NodeMarker
     /// <summary>Marks a constant operand of Add/Mul for storage in the activation format (static mode).</summary>
     public bool ConstantOperand(string initializer)
     {
-        if (Mode != QuantMode.Static || !IsFloatInitializer(initializer)) return false;
+        if (Mode != QuantMode.Static || !IsFloatInitializer(initializer) || Plan.Weights.ContainsKey(initializer)) return false;
         Plan.Constants.TryAdd(initializer, new ConstantMark(initializer, Settings.Activations!, Node));
         Plan.Quantized.Add(Node);
         return true;

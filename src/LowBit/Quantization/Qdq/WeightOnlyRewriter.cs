@@ -9,7 +9,8 @@ namespace LowBit.Quantization.Qdq;
 /// MatMulNBits itself the two exports run equally fast, but it does not always fuse (Gemm with transB = 1, or a Gemm it
 /// first merged with a following Relu into FusedGemm), and unfused it dequantizes the weight on every run (about 23×
 /// slower than float at batch 1). So <see cref="WeightOnlyKernel.Auto"/> writes MatMulNBits wherever it can express
-/// the weight (4/8-bit codes in power-of-two groups along K) and DequantizeLinear elsewhere.
+/// the weight (4/8-bit codes in power-of-two groups along K, or per column / per tensor as blocks repeating the scale)
+/// and DequantizeLinear elsewhere.
 /// </summary>
 internal static class WeightOnlyRewriter
 {
@@ -42,10 +43,16 @@ internal static class WeightOnlyRewriter
     private static (Node Replacement, string? Dropped)? AsMatMulNBits(Graph.Graph g, WeightMark w, QuantParams qp, QuantizerConfig config)
     {
         var n = w.Node;
-        if (config.WeightOnlyKernel == WeightOnlyKernel.DequantizeLinear || qp.Granularity is not PerGroup pg || pg.Axis != 0) return null;
-        if ((pg.BlockSize & (pg.BlockSize - 1)) != 0 || w.Config.StorageBits is not (4 or 8)) return null;
         var weight = g.Initializers[w.Initializer];
-        if (weight.Rank != 2 || n.Inputs[1] != w.Initializer) return null;
+        if (config.WeightOnlyKernel == WeightOnlyKernel.DequantizeLinear || weight.Rank != 2 || n.Inputs[1] != w.Initializer) return null;
+        // Blocks along K (axis 0 of B [K, N]) of a power-of-two size, or one scale per column (axis 1), or one in all.
+        bool fits = qp.Granularity switch
+        {
+            PerGroup pg => pg.Axis == 0 && (pg.BlockSize & (pg.BlockSize - 1)) == 0,
+            PerChannel pc => Granularity.ResolveAxis(pc.Axis, 2) == 1,
+            _ => true,
+        };
+        if (!fits || w.Config.StorageBits is not (4 or 8)) return null;
         if (n.OpType == "MatMul" && n.Inputs.Count == 2)
             return (MatMulNBitsPacker.Build(g, n, n.Inputs[0], weight, qp, kMajor: true, bias: null, config.MatMulNBitsAccuracyLevel), null);
         if (n.OpType != "Gemm" || (n.Get<long?>("transA") ?? 0) != 0 || (n.Get<long?>("transB") ?? 0) != 0 || (n.Get<float?>("alpha") ?? 1f) != 1f) return null;

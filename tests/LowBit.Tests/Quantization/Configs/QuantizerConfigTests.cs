@@ -60,10 +60,14 @@ public class QuantizerConfigTests
     }
 
     [Fact]
-    public void Constructor_MatMulNBitsWithPerChannel_Throws()
+    public void Constructor_MatMulNBitsWithUnfitWeights_Throws()
     {
-        var e = Assert.Throws<LowBitException>(() => new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel, weightOnlyKernel: WeightOnlyKernel.MatMulNBits));
-        Assert.Contains("MatMulNBits", e.Message);
+        _ = new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel, weightOnlyKernel: WeightOnlyKernel.MatMulNBits);
+        var odd = new WeightQuantConfig(FormatTable.Get("int4"), new WeightGranularity.Group(24));
+        var e = Assert.Throws<LowBitException>(() => new QuantizerConfig(QuantMode.WeightOnly, odd, weightOnlyKernel: WeightOnlyKernel.MatMulNBits));
+        Assert.Contains("groups of a power of two", e.Message);
+        var wide = new WeightQuantConfig(FormatTable.Get("int16"));
+        Assert.Throws<LowBitException>(() => new QuantizerConfig(QuantMode.WeightOnly, wide, weightOnlyKernel: WeightOnlyKernel.MatMulNBits));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public class DynamicRewriterTests
     public void Dynamic_Mlp_MatMulIntegerChainPerGemm()
     {
         var f = Mlp();
-        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.Dynamic, reduceRange: false));
+        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.Dynamic));
         var g = q.Graph;
         Assert.Equal(3, Count(g, "DynamicQuantizeLinear"));
         Assert.Equal(3, Count(g, "MatMulInteger"));
@@ -33,7 +33,7 @@ public class DynamicRewriterTests
     public void Dynamic_ConvNet_ConvIntegerWithScalarZeroPointRunsInOrt()
     {
         var f = ConvNet();
-        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.Dynamic, reduceRange: false));
+        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.Dynamic));
         var g = q.Graph;
         Assert.Equal(3, Count(g, "ConvInteger"));
         var conv = Node(g, "conv2");
@@ -61,7 +61,7 @@ public class DynamicRewriterTests
     public void Dynamic_TransformerBlock_MatchesOrtAndFloat()
     {
         var f = TransformerBlock();
-        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.Dynamic, reduceRange: false));
+        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.Dynamic));
         Assert.Equal(6, Count(q.Graph, "MatMulInteger"));
         Assert.Equal(2, Count(q.Graph, "MatMul"));  // activation × activation stays float
         var x = RandomData(f, 1)[0];

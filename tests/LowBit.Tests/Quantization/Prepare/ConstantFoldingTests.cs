@@ -44,7 +44,7 @@ public class ConstantFoldingTests
     public void Quantize_Fp16Weights_StoredAsInt8()
     {
         var f = Fp16Weights();
-        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel));
+        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel, weightOnlyKernel: WeightOnlyKernel.DequantizeLinear));
         Assert.Equal(DType.Int8, q.Graph.Initializers["w_quantized"].DType);
         Assert.DoesNotContain(q.Graph.Initializers.Values, t => t.DType == DType.Float16);
         var x = RandomData(f, 1)[0];

@@ -11,10 +11,10 @@ namespace LowBit.Tests.Quantization.Qdq;
 public class WeightOnlyRewriterTests
 {
     [Fact]
-    public void WeightOnly_Int8PerChannel_DequantizeOnlyAndBytesShrink4x()
+    public void WeightOnly_Int8PerChannelDequantizeKernel_NoQuantizeLinearAndBytesShrink()
     {
         var f = Mlp();
-        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel));
+        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel, weightOnlyKernel: WeightOnlyKernel.DequantizeLinear));
         var g = q.Graph;
         Assert.Equal(0, Count(g, "QuantizeLinear"));
         Assert.Equal(3, Count(g, "DequantizeLinear"));
@@ -55,7 +55,10 @@ public class WeightOnlyRewriterTests
         var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.WeightOnly, weightOnlyKernel: WeightOnlyKernel.MatMulNBits, matMulNBitsAccuracyLevel: 0));
         Assert.Equal(3, Count(q.Graph, "MatMulNBits", "com.microsoft"));
         Assert.Equal(0, Count(q.Graph, "Gemm"));
-        // 4-bit codes + one float32 scale per 32 weights = 5 bits per weight; biases stay float.
+        // The weights themselves shrink 8× (two 4-bit codes per byte); with one float32 scale per 32 weights it is
+        // 5 bits per weight, and the float biases stay.
+        long weights = f.Initializers.Where(kv => kv.Key.EndsWith("weight")).Sum(kv => 4L * kv.Value.Length);
+        Assert.Equal(weights, 8 * q.Graph.Nodes.Where(n => n.OpType == "MatMulNBits").Sum(n => (long)q.Graph.Initializers[n.Inputs[1]].Length));
         Assert.InRange((double)Bytes(f) / Bytes(q.Graph), 5.5, 6.4);
         var x = RandomData(f, 1, batch: 16)[0];
         // accuracy_level 0 computes in fp32 like LowBit's reference: only summation order differs.
@@ -85,7 +88,7 @@ public class WeightOnlyRewriterTests
     public void WeightOnly_GemmTransB_TransposedSoOrtCanFuse()
     {
         var f = Mlp();
-        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel));
+        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel, weightOnlyKernel: WeightOnlyKernel.DequantizeLinear));
         var gemm = Node(q.Graph, "fc1");
         Assert.Equal(0L, gemm.Get<long?>("transB"));
         var dq = InputDq(q.Graph, "fc1", 1);
@@ -93,5 +96,24 @@ public class WeightOnlyRewriterTests
         Assert.Equal(1L, dq.Get<long?>("axis"));
         var x = RandomData(f, 1)[0];
         Assert.True(MaxAbsDiff(RunLowBit(q.Graph, x), RunLowBit(f, x)) < 0.05f);
+    }
+
+    [Fact]
+    public void WeightOnly_Int8PerChannelAuto_MatMulNBitsRepeatingColumnScales()
+    {
+        var f = Mlp();
+        var q = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel, matMulNBitsAccuracyLevel: 0));
+        var g = q.Graph;
+        Assert.Equal(3, Count(g, "MatMulNBits", "com.microsoft"));
+        var fc2 = Node(g, "fc2");
+        Assert.Equal(8L, fc2.Get<long?>("bits"));
+        Assert.Equal(64L, fc2.Get<long?>("block_size"));  // K = 64: one block per column holds the per-channel scale
+        Assert.Equal(3, fc2.Inputs.Count(i => i.Length > 0) - 1);  // B, scales, bias (symmetric: no zero points)
+        Assert.All(q.Manifest.Tensors.Where(t => t.Kind == "weight"), t => Assert.Equal("MatMulNBits", t.Export));
+        var x = RandomData(f, 1, batch: 8)[0];
+        var a = RunLowBit(g, x);
+        Assert.True(MaxAbsDiff(a, RunOrt(g, x)) <= 1e-5f * Math.Max(1, MaxAbs(a)));
+        var dq = Quantizer.Quantize(f, new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel, weightOnlyKernel: WeightOnlyKernel.DequantizeLinear));
+        Assert.True(MaxAbsDiff(a, RunLowBit(dq.Graph, x)) <= 1e-5f * Math.Max(1, MaxAbs(a)));  // the same numbers as DQ
     }
 }

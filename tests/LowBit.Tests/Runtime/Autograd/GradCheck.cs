@@ -144,7 +144,7 @@ internal sealed class GradCheck
                 if (err > worst) { worst = err; at = i; }
             }
             Assert.True(worst <= tolerance * scale,
-                $"d/d{name}[{at}] of {g.Nodes[0].OpType}: analytic {a.GetDouble(at):G6}, numeric {numeric[at]:G6} " +
+                $"d/d{name}[{at}] of {(g.Nodes.Count == 1 ? g.Nodes[0].OpType : g.Name)}: analytic {a.GetDouble(at):G6}, numeric {numeric[at]:G6} " +
                 $"(error {worst:G3} > {tolerance}·{scale:G3}); shape {x.ShapeString}");
         }
         return analytic;

@@ -4,6 +4,7 @@ using LowBit.Nn;
 using LowBit.Onnx;
 using LowBit.Runtime.Autograd;
 using LowBit.Tensors;
+using LowBit.Tests.Nn.Zoo;
 
 namespace LowBit.Tests.Autograd;
 
@@ -52,6 +53,27 @@ public class TrainingSessionGradTests
         string[] wrt = ["input", .. Parameters.Trainable(g)];
         Assert.Contains("conv.weight", wrt);
         GradCheck.Check(g, feed, wrt);
+    }
+
+    /// <summary>Every zoo configuration (every op it uses has a backward): one forward/backward at batch 2 gives every
+    /// trainable parameter a gradient of its shape that is finite and not all zero.</summary>
+    [Theory]
+    [MemberData(nameof(ZooCases.Keys), MemberType = typeof(ZooCases))]
+    public void Backward_ZooCase_GivesEveryParameterAGradient(string key)
+    {
+        var g = ZooCases.Get(key).Build();
+        var session = new LowBit.Runtime.TrainingSession(g, new LowBit.Runtime.SessionOptions(threads: 2), seed: 1);
+        var logits = session.Forward(ZooCases.Inputs(g, batch: 2, seed: 4))["logits"];
+        var probe = TestTensors.Random(new Random(5), logits.Shape);
+        var names = Parameters.Trainable(g);
+        var grads = session.Backward(new Dictionary<string, Tensor> { ["logits"] = probe }, names);
+        foreach (var name in names)
+        {
+            var gv = grads[name].ToFloatArray();
+            Assert.Equal(g.Initializers[name].Shape, grads[name].Shape);
+            Assert.True(gv.All(float.IsFinite), $"{key}: gradient of {name} is not finite");
+            Assert.True(gv.Any(v => v != 0), $"{key}: gradient of {name} is all zero");
+        }
     }
 
     /// <summary>Backward functions return null, without computing it, for an input whose gradient is not needed.</summary>
