@@ -16,6 +16,9 @@ public sealed record CalibrationOptions
     public string? DataKey { get; }
     /// <summary>Below this many samples a warning says the ranges may not be representative.</summary>
     public int MinSamples { get; }
+    /// <summary>Threads of the calibration session's kernels (null: all cores). Not part of the cache key: ranges do not
+    /// depend on it.</summary>
+    public int? Threads { get; init; }
 
     public CalibrationOptions(int? maxSamples = null, string? cachePath = null, string? dataKey = null, int minSamples = 16)
     {

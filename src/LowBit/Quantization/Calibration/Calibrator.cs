@@ -27,7 +27,7 @@ internal static class Calibrator
             foreach (var m in members) slot[m] = i;
         }
 
-        var session = new Session(prepared, new SessionOptions { Optimize = false });
+        var session = new Session(prepared, new SessionOptions { Optimize = false, Threads = options.Threads ?? Environment.ProcessorCount });
         int sample = 0;
         session.AddHook((name, _, value) =>
         {

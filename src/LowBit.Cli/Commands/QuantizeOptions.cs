@@ -1,0 +1,124 @@
+using System.CommandLine;
+using LowBit.Formats;
+using LowBit.Quantization;
+using LowBit.Quantization.Observers;
+
+namespace LowBit.Cli.Commands;
+
+/// <summary>
+/// The flags of <c>lowbit quantize</c> and their translation into a <see cref="QuantizerConfig"/>. Names are parsed by the
+/// library's own parsers (<see cref="FormatTable"/>, <see cref="WeightGranularity.Parse"/>, <see cref="ConfigNames"/>,
+/// <see cref="ObserverConfig.Parse"/>), so an unknown name is a usage error listing the known ones, and the config
+/// records validate the combination.
+/// </summary>
+internal sealed class QuantizeOptions
+{
+    public const int DefaultCalibSamples = 256;
+    public const int DefaultEvalSamples = 500;
+    public const int DefaultCompareSamples = 16;
+    public const double DefaultBenchSeconds = 3;
+
+    private static string Storable => string.Join(", ", FormatTable.All.Where(f => f.IntegerRange is not null && f.OnnxType is not null).Select(f => f.Name));
+
+    public Argument<string> Model { get; } = CommonOptions.Model();
+    public Option<string> Out { get; } = new("--out", "-o") { Description = "Where to write the quantized model (+ its manifest MODEL.lowbit.json beside it); never the input", HelpName = "FILE", Required = true };
+    public Option<string?> Mode { get; } = new("--mode") { Description = $"What to quantize: {string.Join(", ", ConfigNames.Modes)} (default: static, or weight-only with --activations none)", HelpName = "MODE" };
+    public Option<string?> Weights { get; } = new("--weights", "-w") { Description = $"Weight format (default int8; int4 in weight-only mode): {Storable}", HelpName = "FORMAT" };
+    public Option<string?> Granularity { get; } = new("--granularity", "-g") { Description = $"Weight scale granularity (default per-channel; group:32 in weight-only mode): {string.Join(", ", WeightGranularity.KnownNames)}", HelpName = "G" };
+    public Option<string?> Scheme { get; } = new("--scheme") { Description = "Weight scheme: sym (default) or asym", HelpName = "SCHEME" };
+    public Option<string?> WeightRange { get; } = new("--weight-range") { Description = $"How weight ranges are chosen: {string.Join(", ", ConfigNames.WeightRanges)} (default minmax; mse clips each channel to minimize its squared error)", HelpName = "METHOD" };
+    public Option<string?> Activations { get; } = new("--activations", "-a") { Description = $"Activation format (static mode; default uint8) or none for weight-only: {Storable}", HelpName = "FORMAT" };
+    public Option<string?> ActivationScheme { get; } = new("--activation-scheme") { Description = "Activation scheme: asym (default) or sym", HelpName = "SCHEME" };
+    public Option<string?> Calibration { get; } = new("--calibration", "-c") { Description = $"Activation range observer (default minmax): {string.Join(", ", ObserverConfig.KnownNames)}", HelpName = "OBSERVER" };
+    public Option<string?> CalibData { get; } = new("--calib-data") { Description = "Calibration data spec (static mode): fashion-mnist:train, images=DIR,preset=...,size=N[,crops=N,seed=S], idx=..., npy=..., random:N", HelpName = "SPEC" };
+    public Option<int?> CalibSamples { get; } = CommonOptions.AtLeast("--calib-samples", 1, $"Calibration samples, the first N of --calib-data (default {DefaultCalibSamples})");
+    public Option<string?> CalibCache { get; } = new("--calib-cache") { Description = "Save the calibrated ranges here; a rerun with the same model, data and settings loads them instead of calibrating", HelpName = "FILE" };
+    public Option<bool?> ReduceRange { get; } = new("--reduce-range") { Description = "Store signed 8-bit weights as 7-bit (true/false; default: decided from this CPU, see the printed reason)", HelpName = "true|false", Arity = ArgumentArity.ZeroOrOne };
+    public Option<string[]> Exclude { get; } = new("--exclude", "-x") { Description = "Keep a node (by name) or every node of an op type float (repeatable)", HelpName = "NODE_OR_OPTYPE", Arity = ArgumentArity.ZeroOrMore };
+    public Option<string?> Recipe { get; } = new("--recipe") { Description = "Per-node overrides and exclusions from a recipe JSON file (docs/quantization.md)", HelpName = "FILE" };
+    public Option<int?> Opset { get; } = CommonOptions.AtLeast("--opset", 10, "Opset of the exported model (default: the model's when it suffices, else the lowest that works)");
+    public Option<int> Threads { get; } = CommonOptions.Threads();
+    public Option<string?> Report { get; } = new("--report") { Description = "Write a report here: index.html (self-contained), report.json, summary.md, plots/", HelpName = "DIR" };
+    public Option<string?> Data { get; } = new("--data") { Description = "Held-out data for the report's fidelity (default: the samples of --calib-data after the calibration ones)", HelpName = "SPEC" };
+    public Option<int?> EvalSamples { get; } = CommonOptions.AtLeast("--eval-samples", 1, $"Report: held-out samples for fidelity (default {DefaultEvalSamples})");
+    public Option<int?> CompareSamples { get; } = CommonOptions.AtLeast("--compare-samples", 1, $"Report: samples for the per-layer comparison (default {DefaultCompareSamples})");
+    public Option<double?> BenchSeconds { get; } = new("--bench-seconds") { Description = $"Report: time budget of the ONNX Runtime latency comparison (default {DefaultBenchSeconds}; 0 skips it)", HelpName = "S" };
+
+    public IEnumerable<Symbol> All =>
+    [
+        Model, Out, Mode, Weights, Granularity, Scheme, WeightRange, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
+        CalibCache, ReduceRange, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
+    ];
+
+    public QuantizeOptions()
+    {
+        BenchSeconds.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is double s && !(s >= 0 && double.IsFinite(s))) r.AddError("--bench-seconds must be ≥ 0");
+        });
+    }
+
+    /// <summary>The mode the flags ask for: --mode, else weight-only when --activations none, else static.</summary>
+    public static QuantMode ModeOf(string? mode, string? activations)
+    {
+        bool none = activations is not null && IsNone(activations);
+        if (mode is null) return none ? QuantMode.WeightOnly : QuantMode.Static;
+        var m = ConfigNames.ParseMode(mode);
+        if (none && m != QuantMode.WeightOnly)
+            throw new LowBitException(ErrorKind.Usage, $"--activations none quantizes no activations; --mode {mode} needs an activation format (or use --mode weight-only)");
+        return m;
+    }
+
+    public static bool IsNone(string s) => s.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) || s.Trim().Equals("float", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Builds the config; <paramref name="opTypes"/> (the model's op types) decides whether an --exclude value is
+    /// an op type or a node name (the quantizer then checks node names and lists the model's).</summary>
+    public QuantizerConfig ToConfig(ParseResult pr, IReadOnlySet<string> opTypes)
+    {
+        string? acts = pr.GetValue(Activations);
+        var mode = ModeOf(pr.GetValue(Mode), acts);
+        WeightQuantConfig? weights = null;
+        string? wf = pr.GetValue(Weights), wg = pr.GetValue(Granularity), ws = pr.GetValue(Scheme), wr = pr.GetValue(WeightRange);
+        if (wf is not null || wg is not null || ws is not null || wr is not null)
+        {
+            var defaults = mode == QuantMode.WeightOnly ? WeightQuantConfig.Int4Group() : WeightQuantConfig.Int8PerChannel;
+            weights = new WeightQuantConfig(
+                wf is null ? defaults.Format : Flag("--weights", wf, FormatTable.Get),
+                wg is null ? defaults.Granularity : Flag("--granularity", wg, WeightGranularity.Parse),
+                ws is null ? defaults.Scheme : Flag("--scheme", ws, ConfigNames.ParseScheme),
+                wr is null ? defaults.Range : Flag("--weight-range", wr, ConfigNames.ParseWeightRange));
+        }
+        ActivationQuantConfig? activations = null;
+        string? schemeA = pr.GetValue(ActivationScheme), observer = pr.GetValue(Calibration);
+        if (mode == QuantMode.WeightOnly)
+        {
+            foreach (var (flag, v) in new[] { ("--activation-scheme", schemeA), ("--calibration", observer) })
+                if (v is not null) throw new LowBitException(ErrorKind.Usage, $"{flag} {v}: weight-only mode quantizes no activations");
+        }
+        else if ((acts is not null && !IsNone(acts)) || schemeA is not null || observer is not null)
+        {
+            activations = new ActivationQuantConfig(
+                acts is null ? null : Flag("--activations", acts, FormatTable.Get),
+                schemeA is null ? QuantScheme.Asymmetric : Flag("--activation-scheme", schemeA, ConfigNames.ParseScheme),
+                observer is null ? null : Flag("--calibration", observer, ObserverConfig.Parse));
+        }
+        var exclude = pr.GetValue(Exclude) ?? [];
+        var recipePath = pr.GetValue(Recipe);
+        return new QuantizerConfig(mode, weights, activations, pr.GetResult(ReduceRange) is null ? null : pr.GetValue(ReduceRange) ?? true,
+            excludeNodes: exclude.Where(x => !opTypes.Contains(x)), excludeOpTypes: exclude.Where(opTypes.Contains),
+            recipe: recipePath is null ? null : QuantRecipe.Load(recipePath), exportOpset: pr.GetValue(Opset));
+    }
+
+    /// <summary>Runs a library parser; its usage error gets the flag in front.</summary>
+    private static T Flag<T>(string flag, string value, Func<string, T> parse)
+    {
+        try
+        {
+            return parse(value);
+        }
+        catch (LowBitException e)
+        {
+            throw new LowBitException(e.Kind, $"{flag} {value}: {e.Message}", e);
+        }
+    }
+}
