@@ -80,6 +80,9 @@ internal static class CliApp
             BenchCommand.Create(context),
             TrainCommand.Create(context),
             EvalCommand.Create(context),
+            QuantizeCommand.Create(context),
+            CompareCommand.Create(context),
+            DemoCommand.Create(context),
         };
         root.SetAction(int (_) => throw new LowBitException(ErrorKind.Usage,
             $"no command given; use one of: {string.Join(", ", root.Subcommands.Select(c => c.Name))} (see 'lowbit --help')"));

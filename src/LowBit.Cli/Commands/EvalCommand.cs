@@ -51,8 +51,12 @@ internal static class EvalCommand
         {
             model, dataset, engine, batch, threads, limit,
         };
-        cmd.SetAction(pr => Execute(context(pr), new EvalRequest(pr.GetValue(model)!, pr.GetValue(dataset)!, pr.GetValue(engine)!,
-            pr.GetValue(batch), pr.GetValue(threads), pr.GetValue(limit))));
+        var fidelity = EvalFidelity.Attach(cmd, dataset);
+        cmd.SetAction(pr =>
+        {
+            var req = new EvalRequest(pr.GetValue(model)!, pr.GetValue(dataset)!, pr.GetValue(engine)!, pr.GetValue(batch), pr.GetValue(threads), pr.GetValue(limit));
+            return fidelity.Requested(pr) ? fidelity.Execute(context(pr), pr, req) : Execute(context(pr), req);
+        });
         return cmd;
     }
 

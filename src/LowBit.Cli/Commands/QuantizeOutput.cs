@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace LowBit.Cli.Commands;
 
 /// <summary>Nodes of one op type in the prepared graph: how many were quantized, how many stay float.</summary>
-internal sealed record OpCount(string Op, int Quantized, int Float);
+internal sealed record QuantOpCount(string Op, int Quantized, int Float);
 
 internal sealed record SizeResult(long BeforeBytes, long AfterBytes, double Ratio);
 
@@ -22,7 +22,7 @@ internal sealed record ReportSummary(string Dir, string Html, string Json, doubl
 /// <summary>JSON result of <c>lowbit quantize</c> (docs/cli.md).</summary>
 internal sealed record QuantizeResult(
     string Command, string Model, string Out, string Manifest, string Mode, string Weights, string? Activations, int ExportOpset,
-    CpuResult Cpu, CalibrationResultInfo? Calibration, IReadOnlyList<OpCount> Ops, int QuantizedNodes, int FloatNodes,
+    CpuResult Cpu, CalibrationResultInfo? Calibration, IReadOnlyList<QuantOpCount> Ops, int QuantizedNodes, int FloatNodes,
     SizeResult Size, IReadOnlyList<string> Warnings, ReportSummary? Report, double Seconds)
 {
     public static QuantizeResult From(string model, string output, QuantizedModel q, CalibrationResultInfo? calibration, ReportSummary? report,
@@ -31,7 +31,7 @@ internal sealed record QuantizeResult(
         var m = q.Manifest;
         var c = m.Config;
         var ops = m.Nodes.GroupBy(n => n.OpType)
-            .Select(g => new OpCount(g.Key, g.Count(n => n.Quantized), g.Count(n => !n.Quantized)))
+            .Select(g => new QuantOpCount(g.Key, g.Count(n => n.Quantized), g.Count(n => !n.Quantized)))
             .OrderByDescending(o => o.Quantized + o.Float).ThenBy(o => o.Op, StringComparer.Ordinal).ToList();
         long before = new FileInfo(model).Length, after = new FileInfo(output).Length;
         return new QuantizeResult("quantize", model, output, QuantizedModel.ManifestPathFor(output), c.Mode,
@@ -84,7 +84,6 @@ internal static class QuantizePrinter
                              Markup.Escape(string.Join(" ", rep.KeepInHigherPrecision.Select(n => $"--exclude {Quote(n)}"))));
             c.MarkupLine($"Report: {Markup.Escape(rep.Html)}");
         }
-        foreach (var w in r.Warnings) c.MarkupLine($"[yellow]warning:[/] {Markup.Escape(CliContext.OneLine(w))}");
     }
 
     /// <summary>A node name as a shell word (single-quoted when it holds anything but [A-Za-z0-9._/:-]).</summary>

@@ -73,7 +73,7 @@ internal static class ProgressDisplay
                 bool end = total is long t && done >= t;
                 if (!end && done > 0 && last.TryGetValue(phase, out var at) && clock.Elapsed - at < PlainInterval) return;
                 last[phase] = clock.Elapsed;
-                if (done == 0 && total is not null) return;
+                if (done == 0) return;
                 ctx.Trace(total is long all ? $"{phase} {done}/{all}" : $"{phase} {done}");
             }
         }

@@ -29,6 +29,7 @@ public sealed partial class Trainer
     private EvaluationResult? lastValidation;
     private string? lastCheckpoint;
     private long stepsThisRun;
+    private long stepClock;
     private double secondsThisRun;
 
     public TrainingConfig Config { get; }
@@ -103,13 +104,19 @@ public sealed partial class Trainer
             {
                 int epoch = position.Epoch;
                 if (position.NextBatch < StepsPerEpoch)
+                {
+                    stepClock = Stopwatch.GetTimestamp();
                     foreach (var batch in data.Epoch(epoch, position.NextBatch, StepsPerEpoch - position.NextBatch))
                     {
                         if (cancellation.IsCancellationRequested) throw new OperationCanceledException(cancellation);
                         Step(epoch, batch);
                         if (Config.CheckpointEverySteps > 0 && position.Step % Config.CheckpointEverySteps == 0 && position.NextBatch < StepsPerEpoch)
+                        {
                             SaveCheckpoint();
+                            stepClock = Stopwatch.GetTimestamp();
+                        }
                     }
+                }
                 cancellation.ThrowIfCancellationRequested();
                 FinishEpoch(cancellation);
             }
@@ -137,7 +144,6 @@ public sealed partial class Trainer
 
     private void Step(int epoch, TrainBatch batch)
     {
-        long t0 = Stopwatch.GetTimestamp();
         long step = optimizer.Steps;
         double lr = schedule.At(step);
         optimizer.LearningRate = lr;
@@ -158,7 +164,11 @@ public sealed partial class Trainer
         optimizer.Step(grads);
         int correct = Metrics.CorrectTopK(logits, batch.Targets, 1);
 
-        double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        // Wall time since the previous step ended: the step plus any wait for its batch (loading and augmentation run
+        // ahead on a background task and only show here when they fall behind); checkpoints are not counted.
+        long now = Stopwatch.GetTimestamp();
+        double seconds = Stopwatch.GetElapsedTime(stepClock, now).TotalSeconds;
+        stepClock = now;
         stepsThisRun++;
         secondsThisRun += seconds;
         var p = position.Progress;

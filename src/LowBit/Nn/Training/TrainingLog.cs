@@ -15,7 +15,8 @@ public sealed record ValidationRecord(int Samples, double Loss, double Accuracy,
 /// <summary>
 /// One finished epoch (1-based <see cref="Epoch"/>). Training loss/accuracy are means over the epoch's steps as they ran
 /// (dropout and augmentation on, label smoothing included in the loss); <see cref="LearningRate"/> is the rate of the
-/// epoch's last step; samples/s counts training steps only (no validation); tokens/s is set for language models.
+/// epoch's last step; seconds and samples/s cover the training steps including waits for their batches (not validation,
+/// not checkpoints); tokens/s is set for language models.
 /// </summary>
 public sealed record EpochRecord(
     int Epoch, int Steps, long Samples, double TrainLoss, double TrainAccuracy, double LearningRate,

@@ -13,7 +13,7 @@ namespace LowBit.Quantization.Observers;
 ///                                                each group's mass spread evenly over its non-empty bins
 /// </code>
 /// Q is mixed with 10⁻⁴ of the uniform distribution so KL stays finite where P has mass Q lacks (the folded outliers).
-/// The smallest divergence wins. L = qmax − qmin + 1 for non-negative data (post-ReLU) with the asymmetric scheme,
+/// Bin 0 (the zero spike of post-ReLU data) takes bin 1's count first (<see cref="WithoutZeroSpike"/>). The smallest divergence wins. L = qmax − qmin + 1 for non-negative data (post-ReLU) with the asymmetric scheme,
 /// ⌊(qmax − qmin)/2⌋ + 1 otherwise (128 for int8, as TensorRT); signed data clip to [−T, T]. Thresholds below L bins
 /// cannot be expressed, and a growing histogram may span up to 2× the data (see <see cref="Histogram"/>). Fewer than 10 values per
 /// bin on average give a warning; grids without an integer range, or with L ≥ N, fall back to min-max with a warning.
@@ -66,11 +66,26 @@ internal sealed class EntropyObserver : IObserver
         }
         if (stats.Count < (long)SamplesPerBin * histogram.BinCount)
             warnings.Add($"entropy calibration saw {stats.Count} values, fewer than {SamplesPerBin} per histogram bin ({SamplesPerBin * histogram.BinCount}); the threshold is noisy");
-        int best = BestBinCount(histogram.Counts, levels);
+        int best = BestBinCount(WithoutZeroSpike(histogram.Counts), levels);
         float t = (float)(best * histogram.Width);
         return nonNegative
             ? new ObservedRange(min, Math.Min(max, t), stats.Count, warnings)
             : new ObservedRange(Math.Max(min, -t), Math.Min(max, t), stats.Count, warnings);
+    }
+
+    /// <summary>
+    /// The counts with bin 0 replaced by bin 1's, as NVIDIA's pytorch-quantization does before its entropy search.
+    /// Post-ReLU tensors put a large share of their values at exactly 0, all in bin 0. Q spreads each group's mass evenly
+    /// over its non-empty bins, so whenever group 0 spans more than one bin the spike is smeared and KL grows by about
+    /// P(0)·log(bins per group): the search then always picks the smallest threshold (L bins, 1/16 of the histogram),
+    /// clipping the bulk of the distribution. Zero is exact on every grid with a zero point, so the spike costs no
+    /// quantization error and is left out of the comparison.
+    /// </summary>
+    internal static long[] WithoutZeroSpike(ReadOnlySpan<long> counts)
+    {
+        var c = counts.ToArray();
+        if (c.Length > 1) c[0] = c[1];
+        return c;
     }
 
     /// <summary>The bin count i ∈ [levels, N] whose threshold i·w minimizes KL(P ‖ Q).</summary>

@@ -1,0 +1,32 @@
+using LowBit.Formats;
+using LowBit.Quantization;
+using LowBit.Quantization.Observers;
+
+namespace LowBit.Cli.Demo;
+
+/// <summary>One quantization scheme of the demo: a short id (file and folder names), a display name and its config.</summary>
+internal sealed record DemoScheme(string Id, string Name, string Description, QuantizerConfig Config)
+{
+    public bool NeedsCalibration => Config.Mode == QuantMode.Static;
+}
+
+/// <summary>The demo's schemes, all from the public config records: what a user would type as <c>lowbit quantize</c> flags.</summary>
+internal static class DemoSchemes
+{
+    /// <summary>Activation observer of the static schemes (the quantize command's default).</summary>
+    public static ObserverConfig Observer { get; } = new ObserverConfig.Mse();
+
+    public static IReadOnlyList<DemoScheme> All { get; } =
+    [
+        new("w8a8", "W8A8 per-channel", "--weights int8 --granularity per-channel --activations uint8 --calibration mse",
+            new QuantizerConfig(QuantMode.Static, WeightQuantConfig.Int8PerChannel, Activations())),
+        new("w8a8-per-tensor", "W8A8 per-tensor", "--weights int8 --granularity per-tensor --activations uint8 --calibration mse",
+            new QuantizerConfig(QuantMode.Static, new WeightQuantConfig(FormatTable.Get("int8"), new WeightGranularity.PerTensor()), Activations())),
+        new("w4a8", "W4A8 per-channel", "--weights int4 --granularity per-channel --weight-range mse --activations uint8 --calibration mse",
+            new QuantizerConfig(QuantMode.Static, new WeightQuantConfig(FormatTable.Get("int4"), new WeightGranularity.PerChannel(), range: WeightRange.Mse), Activations())),
+        new("w8-weight-only", "W8 weight-only", "--weights int8 --granularity per-channel --activations none",
+            new QuantizerConfig(QuantMode.WeightOnly, WeightQuantConfig.Int8PerChannel)),
+    ];
+
+    private static ActivationQuantConfig Activations() => new(FormatTable.Get("uint8"), QuantScheme.Asymmetric, Observer);
+}
