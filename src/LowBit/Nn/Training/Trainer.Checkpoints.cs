@@ -64,14 +64,15 @@ public sealed partial class Trainer
     }
 
     /// <summary>Writes a checkpoint of the current position when <see cref="TrainingConfig.CheckpointDir"/> is set. A
-    /// parameter that is no longer finite fails the run instead (the previous checkpoint stays the last good one).</summary>
+    /// parameter or running statistic that is no longer finite fails the run instead (the previous checkpoint stays the
+    /// last good one).</summary>
     private void SaveCheckpoint()
     {
         if (Config.CheckpointDir is null) return;
-        foreach (var name in optimizer.ParameterNames)
-            if (DataValidation.IndexOfNonFinite(Graph.Initializers[name].AsReadOnlySpan<float>()) is int at and >= 0)
+        foreach (var (name, t) in Graph.Initializers)
+            if (t.DType == DType.Float32 && DataValidation.IndexOfNonFinite(t.AsReadOnlySpan<float>()) is int at and >= 0)
                 throw new LowBitException(ErrorKind.Numerical,
-                    $"parameter '{name}' became {Graph.Initializers[name].AsReadOnlySpan<float>()[at]} by step {position.Step}; training stopped, " +
+                    $"'{name}' became {t.AsReadOnlySpan<float>()[at]} by step {position.Step}; training stopped, " +
                     (lastCheckpoint is null ? "no checkpoint was written" : $"the last good checkpoint is {lastCheckpoint}") + "; try a lower --lr");
         lastCheckpoint = Checkpoint.Save(Config.CheckpointDir, Config, Graph, optimizer.GetState(), position, data.Vocabulary,
             Log.Epochs, Log.ResumedFrom);

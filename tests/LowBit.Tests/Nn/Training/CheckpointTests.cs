@@ -81,6 +81,25 @@ public class CheckpointTests
         Assert.All(loaded.Weights.Values, t => Assert.True(t.DType != LowBit.Tensors.DType.Float32 || t.AsSpan<float>().ToArray().All(float.IsFinite)));
     }
 
+    /// <summary>A running statistic that is no longer finite at the end of epoch 2 (the loss never sees it: training
+    /// normalizes with batch statistics) fails the run when the checkpoint is due, naming it; epoch 1's stays latest.</summary>
+    [ZooTrainableFact("fashion-cnn")]
+    public void Run_NonFiniteRunningStatistic_RefusesToCheckpointIt()
+    {
+        using var dir = new TempDir();
+        string ck = dir.Dir("ck");
+        var trainer = Trainer.Create(SmallCnn(ck, epochs: 2, maxSteps: 2));
+        trainer.StepCompleted += p =>
+        {
+            if (p.GlobalStep == 4) trainer.Graph.Initializers["block1.bn1.running_var"].AsSpan<float>()[3] = float.PositiveInfinity;
+        };
+        var e = Assert.Throws<LowBitException>(() => trainer.Run());
+        Assert.Equal(ErrorKind.Numerical, e.Kind);
+        Assert.Contains("'block1.bn1.running_var' became Infinity", e.Message);
+        Assert.Contains("e001-b000000", e.Message);
+        Assert.Equal(2, Checkpoint.Load(ck).Position.Step);
+    }
+
     [Fact]
     public void Save_ThenLoad_RoundTripsPositionConfigOptimizerStateAndPrunesOld()
     {
