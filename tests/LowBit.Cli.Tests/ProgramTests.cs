@@ -61,8 +61,10 @@ public class ProgramTests
     public async Task ChildProcess_SigintDuringBench_Exits130WithNothingOnStdout()
     {
         using var h = new CliHarness();
-        var model = h.Save(CliHarness.IdentityModel(), "m.onnx");
-        using var p = Start("bench", model, "--seconds", "120", "--json", "--verbose");
+        // Runs must be slow enough that the iteration cap cannot end the benchmark before the signal lands (an identity
+        // model reached it in 11 s on a loaded machine): 8192 rows through the dense layer take ~0.2 ms per run.
+        var model = h.Save(CliHarness.DenseModel(), "m.onnx");
+        using var p = Start("bench", model, "--batch", "8192", "--seconds", "120", "--json", "--verbose");
         var stdout = p.StandardOutput.ReadToEndAsync();
         // --verbose announces each phase on stderr; the Ctrl-C handler is installed before any of them.
         string? line;
