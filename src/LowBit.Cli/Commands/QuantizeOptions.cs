@@ -30,7 +30,7 @@ internal sealed class QuantizeOptions
     public Option<string?> Weights { get; } = new("--weights", "-w") { Description = $"Weight format (default int8; int4 in weight-only mode): {Storable}", HelpName = "FORMAT" };
     public Option<string?> Granularity { get; } = new("--granularity", "-g") { Description = $"Weight scale granularity (default per-channel; group:32 in weight-only mode): {string.Join(", ", WeightGranularity.KnownNames)}", HelpName = "G" };
     public Option<string?> Scheme { get; } = new("--scheme") { Description = "Weight scheme: sym (default) or asym", HelpName = "SCHEME" };
-    public Option<string?> WeightRange { get; } = new("--weight-range") { Description = $"How weight ranges are chosen: {string.Join(", ", ConfigNames.WeightRanges)} (default minmax, mse for 7-bit reduce-range weights; mse clips each channel to minimize its squared error)", HelpName = "METHOD" };
+    public Option<string?> WeightRange { get; } = new("--weight-range") { Description = $"How weight ranges are chosen: {string.Join(", ", ConfigNames.WeightRanges)} (default minmax; mse for 4-bit and narrower weights and for 7-bit reduce-range ones; mse clips each channel to minimize its squared error)", HelpName = "METHOD" };
     public Option<string?> Activations { get; } = new("--activations", "-a") { Description = $"Activation format (static mode; default uint8) or none for weight-only: {Storable}", HelpName = "FORMAT" };
     public Option<string?> ActivationScheme { get; } = new("--activation-scheme") { Description = "Activation scheme: asym (default) or sym", HelpName = "SCHEME" };
     public Option<string?> Calibration { get; } = new("--calibration", "-c") { Description = $"Activation range observer (default mse): {string.Join(", ", ObserverConfig.KnownNames)}", HelpName = "OBSERVER" };
@@ -120,10 +120,11 @@ internal sealed class QuantizeOptions
             excludeNodes: exclude.Where(x => !opTypes.Contains(x)), excludeOpTypes: exclude.Where(opTypes.Contains),
             recipe: recipePath is null ? null : QuantRecipe.Load(recipePath), exportOpset: pr.GetValue(Opset));
         var config = Make(weights);
-        // 7-bit weights (reduce-range, decided for this CPU or forced) have half the levels of 8-bit ones; MSE-chosen
-        // per-channel clipping recovers part of that (ResNet18: cosine 0.9955 → 0.9966, docs/results.md), while for full
-        // 8-bit weights it measured within noise of min-max. So without --weight-range, 7-bit weights use mse.
-        if (wr is null && CpuDefaults.Decide(config).ReduceRange)
+        // Weights of 7 bits (reduce-range, decided for this CPU or forced) or 4 and fewer have too few levels for min-max
+        // ranges; MSE-chosen clipping per channel/group recovers part of that (ResNet18 feature cosine, docs/results.md:
+        // int4 group:32 weight-only 0.774 → 0.864), while for full 8-bit weights it measured within noise of min-max.
+        // So without --weight-range, those weights use mse.
+        if (wr is null && config.Weights is { } w && (w.Format.BitsPerWeight <= 4 || CpuDefaults.Decide(config).ReduceRange))
             config = Make(new WeightQuantConfig(config.Weights.Format, config.Weights.Granularity, config.Weights.Scheme, Quantization.WeightRange.Mse));
         return config;
     }

@@ -62,6 +62,17 @@ public class QuantizeCommandTests(QuantModelsFixture models) : IClassFixture<Qua
         Assert.Equal(flags[^1] != "false", j.GetProperty("cpu").GetProperty("reduce_range").GetBoolean());
     }
 
+    [Theory]
+    [InlineData(new string[] { "--weights", "int4", "--activations", "none" }, "int4 group:32 symmetric mse")]
+    [InlineData(new string[] { "--weights", "int4", "--activations", "none", "--weight-range", "minmax" }, "int4 group:32 symmetric")]
+    [InlineData(new string[] { "--weights", "int8", "--activations", "none" }, "int8 group:32 symmetric")]
+    public void Quantize_FourBitWeights_DefaultToMseRanges(string[] flags, string weights)
+    {
+        var r = Quantize(["--out", h.PathOf("w.onnx"), "--json", .. flags]);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(weights, r.Json().GetProperty("weights").GetString());
+    }
+
     [Fact]
     public void Quantize_HumanOutput_SaysCpuDecisionOpCountsAndSize()
     {
