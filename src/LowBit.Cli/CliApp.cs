@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
-using System.Reflection;
 using LowBit.Cli.Commands;
 
 namespace LowBit.Cli;
@@ -28,8 +27,7 @@ internal sealed class GlobalOptions
 /// </summary>
 internal static class CliApp
 {
-    public static string Version { get; } = typeof(CliApp).Assembly
-        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+    public static string Version => LowBitVersion.Informational;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
     {

@@ -49,10 +49,14 @@ internal sealed class CliContext
             ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
         });
-        // Redirected output has no width; wide enough that tables of node names do not wrap mid-word.
-        if (!terminal) console.Profile.Width = 160;
+        // Redirected output has no width to fit: lines are never wrapped there (a file or a pipe gets whole lines and
+        // tables at their natural width), so scripts can grep them.
+        if (!terminal) console.Profile.Width = UnwrappedWidth;
         return console;
     }
+
+    /// <summary>The console width of redirected output: wider than any line or table a command prints.</summary>
+    public const int UnwrappedWidth = 1 << 20;
 
     public void WriteJson<T>(T result)
     {

@@ -114,7 +114,7 @@ internal static class BenchCommand
                 "whole process: model load, inputs and every engine benchmarked, since process start",
                 GC.GetTotalAllocatedBytes(precise: true) - allocated,
                 GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);
-            var result = new BenchResult("bench", req.Model, req.Threads, items, req.Warmup, names.Length > 1, spinning,
+            var result = new BenchResult("bench", Format.FullPath(req.Model), req.Threads, items, req.Warmup, names.Length > 1, spinning,
                 inputReports, timings, ratio, memory);
             if (ctx.Json) ctx.WriteJson(result);
             else Print(ctx.Console, result);
@@ -128,7 +128,7 @@ internal static class BenchCommand
 
     private static void Print(IAnsiConsole c, BenchResult r)
     {
-        c.MarkupLine($"[bold]{Markup.Escape(r.Model)}[/]: batch {r.Batch}, {r.Threads} thread{(r.Threads == 1 ? "" : "s")} per engine, " +
+        c.MarkupLine($"[bold]{Markup.Escape(Format.Shown(r.Model))}[/]: batch {r.Batch}, {r.Threads} thread{(r.Threads == 1 ? "" : "s")} per engine, " +
                      $"{r.Warmup} warmup run{(r.Warmup == 1 ? "" : "s")}{(r.Interleaved ? ", engines interleaved" : "")}");
         var t = new Table().Border(TableBorder.Rounded).AddColumn("engine");
         foreach (var h in new[] { "median ms", "p90 ms", "min ms", "items/s", "runs", "load ms", "managed alloc/run" })

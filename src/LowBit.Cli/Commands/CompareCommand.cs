@@ -16,13 +16,15 @@ internal sealed record CompareAttribution(string Node, string Op, double OutputS
 
 /// <summary>JSON result of <c>lowbit compare</c> (docs/cli.md).</summary>
 internal sealed record CompareResult(string Command, string Reference, string Model, string Dataset, long Samples, double? OutputSqnrDb,
-    IReadOnlyList<CompareLayer> Layers, IReadOnlyList<CompareAttribution>? Attribution, IReadOnlyList<string> KeepInHigherPrecision,
+    IReadOnlyList<CompareLayer> Layers, long? AttributionSamples, double? AttributionOutputSqnrDb, IReadOnlyList<CompareAttribution>? Attribution,
+    IReadOnlyList<string> KeepInHigherPrecision,
     string? ExcludeFlags, IReadOnlyList<string> Unmatched, IReadOnlyList<string> Warnings, string? Report, double Seconds);
 
 /// <summary>
 /// <c>lowbit compare FLOAT.onnx QUANTIZED.onnx --data SPEC</c>: "where did the accuracy go". Runs both models in LowBit on the
-/// same samples (<see cref="LayerComparison"/>), prints per tensor SQNR worst first with its op, format and range, then
-/// error attribution (the output SQNR with one node quantized at a time) and the nodes to keep in higher precision, as
+/// same samples (<see cref="LayerComparison"/>), prints the output SQNR and per tensor SQNR worst first with its op, format
+/// and range (all over <c>--samples</c>), then error attribution (the output SQNR with one node quantized at a time, on the
+/// first <see cref="QuantReportBuilder.AttributionSamples"/> samples) and the nodes to keep in higher precision, as
 /// <c>--exclude</c> flags for <c>lowbit quantize</c>.
 /// </summary>
 internal static class CompareCommand
@@ -61,6 +63,7 @@ internal static class CompareCommand
         UnsupportedOps.ThrowIfAny(floatGraph, reference);
         UnsupportedOps.ThrowIfAny(quantized, model);
         var input = ModelData.SingleInput(floatGraph, reference);
+        ModelData.CheckSameInput(input, reference, quantized, model);
         var data = ModelData.Open(spec, input, "--data");
         int b = ModelData.BatchFor(input, batch ?? 8);
         var options = new LayerComparisonOptions
@@ -78,9 +81,10 @@ internal static class CompareCommand
             if (ManifestOf(model) is { } m) r = r.WithManifest(m);
             html = r.Write(reportDir).Html;
         }
-        var output = new CompareResult("compare", reference, model, data.Name, result.Samples, result.OutputSqnrDb,
+        var output = new CompareResult("compare", Format.FullPath(reference), Format.FullPath(model), data.Name, result.Samples, result.OutputSqnrDb,
             result.Layers.Select(l => new CompareLayer(l.Tensor, l.Kind, l.Node, l.OpType, l.Format?.ToString(), l.FloatMin, l.FloatMax,
                 l.Format?.ClipMin, l.Format?.ClipMax, l.SqnrDb, l.SqnrBeforeQuantizationDb, l.Cosine, l.MaxAbsError)).ToList(),
+            result.AttributionSamples, result.AttributionOutputSqnrDb,
             result.Attribution?.Select(a => new CompareAttribution(a.Node, a.OpType, a.OutputSqnrDb, a.OutputCosine, a.NoiseShare)).ToList(),
             result.KeepInHigherPrecision, ExcludeFlags(result.KeepInHigherPrecision), result.Unmatched, result.Warnings, html,
             Math.Round(clock.Elapsed.TotalSeconds, 2));

@@ -9,7 +9,7 @@ internal static class ComparePrinter
 {
     public static void Print(IAnsiConsole c, CompareResult r, int rows)
     {
-        c.MarkupLine($"[bold]{Markup.Escape(r.Model)}[/] against [bold]{Markup.Escape(r.Reference)}[/] on {Markup.Escape(r.Dataset)} " +
+        c.MarkupLine($"[bold]{Markup.Escape(Format.Shown(r.Model))}[/] against [bold]{Markup.Escape(Format.Shown(r.Reference))}[/] on {Markup.Escape(r.Dataset)} " +
                      $"({r.Samples:N0} samples), {r.Seconds:0.0} s" + (r.OutputSqnrDb is double o ? $": output SQNR [bold]{Db(o)}[/]" : ""));
         var t = new Table().Border(TableBorder.Rounded).Title("per-tensor error, worst first (SQNR of the quantized value against the float one)")
             .AddColumn("tensor").AddColumn("kind").AddColumn("op").AddColumn("format").AddColumn(new TableColumn("float range").RightAligned())
@@ -20,16 +20,19 @@ internal static class ComparePrinter
                 $"{N(l.FloatMin)} … {N(l.FloatMax)}", l.ClipMin is double lo && l.ClipMax is double hi ? $"{N(lo)} … {N(hi)}" : "-",
                 Db(l.SqnrDb), l.SqnrBeforeDb is double b ? Db(b) : "-", l.Cosine.ToString("0.00000", CultureInfo.InvariantCulture));
         c.Write(t);
-        if (r.Layers.Count > rows) c.MarkupLine($"[grey]… {r.Layers.Count - rows} more rows (--rows N, or --json for all)[/]");
+        MoreRows(c, r.Layers.Count, rows);
         if (r.Attribution is { Count: > 0 } attr)
         {
-            var a = new Table().Border(TableBorder.Rounded).Title("error attribution: model output with only this node quantized, worst first")
+            // Attribution runs on a subset: its rows compare with the all-quantized SQNR on that subset, not the headline.
+            var a = new Table().Border(TableBorder.Rounded).Title($"error attribution on the first {r.AttributionSamples} samples: only this node quantized")
+                .Caption($"all quantized, on these samples: output SQNR {(r.AttributionOutputSqnrDb is double all ? Db(all) : "-")}")
                 .AddColumn("node").AddColumn("op").AddColumn(new TableColumn("output SQNR").RightAligned())
                 .AddColumn(new TableColumn("output cosine").RightAligned()).AddColumn(new TableColumn("share of output noise").RightAligned());
             foreach (var x in attr.Take(rows))
                 a.AddRow(Markup.Escape(x.Node), Markup.Escape(x.Op), Db(x.OutputSqnrDb), x.OutputCosine.ToString("0.00000", CultureInfo.InvariantCulture),
                     (100 * x.NoiseShare).ToString("0.0", CultureInfo.InvariantCulture) + " %");
             c.Write(a);
+            MoreRows(c, attr.Count, rows);
         }
         if (r.ExcludeFlags is string flags)
         {
@@ -37,6 +40,11 @@ internal static class ComparePrinter
             c.WriteLine("  " + flags);
         }
         if (r.Report is string html) c.MarkupLine($"Report: {Markup.Escape(html)}");
+    }
+
+    private static void MoreRows(IAnsiConsole c, int count, int shown)
+    {
+        if (count > shown) c.MarkupLine($"[grey]… {count - shown} more row{(count - shown == 1 ? "" : "s")} (--rows N, or --json for all)[/]");
     }
 
     private static string Db(double v) => double.IsPositiveInfinity(v) ? "exact" : double.IsNegativeInfinity(v) ? "-∞ dB"

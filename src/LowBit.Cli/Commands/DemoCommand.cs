@@ -33,8 +33,13 @@ internal static class DemoCommand
         {
             model, output, calib, eval, compare, seconds, threads,
         };
-        cmd.SetAction(pr => Execute(context(pr), new DemoRequest(pr.GetValue(model) ?? ShippedModel(), pr.GetValue(output)!, pr.GetValue(calib),
-            pr.GetValue(eval), pr.GetValue(compare), pr.GetValue(seconds), pr.GetValue(threads))));
+        cmd.SetAction(pr =>
+        {
+            string? given = pr.GetValue(model);
+            var req = new DemoRequest(given ?? ShippedModel(), pr.GetValue(output)!, pr.GetValue(calib), pr.GetValue(eval), pr.GetValue(compare),
+                pr.GetValue(seconds), pr.GetValue(threads));
+            return Execute(context(pr), req, given is null ? req.Model : "--model " + given);
+        });
         return cmd;
     }
 
@@ -48,14 +53,25 @@ internal static class DemoCommand
                 $"the demo model assets/{AssetName}/{AssetFile} was not found next to the program or above the current folder; give one with --model FILE");
     }
 
-    private static int Execute(CliContext ctx, DemoRequest req)
+    /// <summary>Checks the model and the output folder before creating anything; a run that fails later removes the
+    /// folders it created (<see cref="NewFolders"/>). stdout is written only once the run succeeded.
+    /// <paramref name="label"/> names the model in errors.</summary>
+    private static int Execute(CliContext ctx, DemoRequest req, string label)
     {
-        if (!File.Exists(req.Model)) throw new LowBitException(ErrorKind.FileNotFound, $"--model {req.Model}: file not found");
+        if (!File.Exists(req.Model)) throw new LowBitException(ErrorKind.FileNotFound, $"{label}: file not found");
         if (File.Exists(req.OutDir)) throw new LowBitException(ErrorKind.Usage, $"--out {req.OutDir}: is a file; expected a folder");
-        if (!ctx.Json)
-            ctx.Console.MarkupLine($"[bold]LowBit demo[/]: {Markup.Escape(Path.GetFileName(req.Model))} on the Fashion-MNIST test subset " +
-                                   $"(calibrate on {req.CalibSamples} images, evaluate on the others), ONNX Runtime, {req.Threads} thread{(req.Threads == 1 ? "" : "s")}");
-        var result = ProgressDisplay.Run(ctx, p => DemoRunner.Run(ctx, req, p));
+        var model = DemoModel.Load(req.Model, label);
+        var folders = new NewFolders();
+        DemoResult result;
+        try
+        {
+            result = ProgressDisplay.Run(ctx, p => DemoRunner.Run(ctx, req, model, folders, p));
+        }
+        catch
+        {
+            folders.RemoveAll();
+            throw;
+        }
         foreach (var w in result.Warnings) ctx.Warn(w);
         if (ctx.Json) ctx.WriteJson(result);
         else Print(ctx.Console, result);
@@ -64,6 +80,8 @@ internal static class DemoCommand
 
     private static void Print(IAnsiConsole c, DemoResult r)
     {
+        c.MarkupLine($"[bold]LowBit demo[/]: {Markup.Escape(Path.GetFileName(r.Model))} on the Fashion-MNIST test subset " +
+                     $"(calibrate on {r.CalibrationSamples} images, evaluate on the others), ONNX Runtime, {r.Threads} thread{(r.Threads == 1 ? "" : "s")}");
         c.MarkupLine($"CPU: {Markup.Escape(r.Cpu)} → {(r.ReduceRange ? "7-bit weights (reduce-range)" : "full 8-bit weights")}");
         var t = new Table().Border(TableBorder.Rounded).AddColumn("scheme");
         foreach (var h in new[] { "file size", "× FP32", "accuracy", "Δ vs FP32", "ORT latency", "× FP32" }) t.AddColumn(new TableColumn(h).RightAligned());

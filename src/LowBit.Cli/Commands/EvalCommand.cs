@@ -121,7 +121,7 @@ internal static class EvalCommand
         var names = TrainedModel.ClassNames(graph);
         if (names is not null && names.Count == metrics.PerClass.Count)
             metrics = metrics with { PerClass = metrics.PerClass.Select(c => c with { Name = names[c.Index] }).ToList() };
-        return new EvalResult("eval", req.Model, "", data.Name, "classification", 0, batch, metrics.Samples, 0, 0, metrics, null);
+        return new EvalResult("eval", Format.FullPath(req.Model), "", data.Name, "classification", 0, batch, metrics.Samples, 0, 0, metrics, null);
     }
 
     private static EvalResult EvaluateLanguageModel(CliContext ctx, EvalRequest req, Graph.Graph graph, ValueInfo input, int batch, Func<Tensor, Tensor> run)
@@ -140,7 +140,7 @@ internal static class EvalCommand
         TextTrainingData.CheckVocabulary(graph, vocabulary.Size, req.Model);
         ctx.Trace($"evaluating {data}");
         var metrics = TextTrainingData.Evaluate(data, run, batch, req.Limit, ctx.Cancellation);
-        return new EvalResult("eval", req.Model, "", data.Name, "language_model", 0, batch, (int)Math.Min(int.MaxValue, metrics.Tokens / context),
+        return new EvalResult("eval", Format.FullPath(req.Model), "", data.Name, "language_model", 0, batch, (int)Math.Min(int.MaxValue, metrics.Tokens / context),
             0, 0, null, metrics);
     }
 

@@ -70,6 +70,7 @@ internal sealed class EvalFidelity
         var graph = OnnxImporter.Load(req.Model);
         var refGraph = OnnxImporter.Load(reference);
         var input = ModelData.SingleInput(refGraph, reference);
+        ModelData.CheckSameInput(input, reference, graph, req.Model);
         var data = ModelData.Open(req.Dataset, input, "--dataset");
         int batch = ModelData.BatchFor(input, req.Batch ?? EvalCommand.DefaultBatch);
         if (req.Batch is int wanted && wanted != batch)
@@ -80,7 +81,7 @@ internal sealed class EvalFidelity
         using var refRunner = QuantReportBuilder.Runner(refEngine, refGraph, reference, req.Threads);
         var report = ProgressDisplay.Run(ctx, p => Fidelity.Evaluate(test.Runner, refRunner.Runner, data,
             new FidelityOptions { BatchSize = batch, MaxSamples = req.Limit }, PhaseProgress.Eval(p)));
-        var result = new EvalFidelityResult("eval", "fidelity", req.Model, reference, req.Engine, refEngine, data.Name, req.Threads, report.Samples,
+        var result = new EvalFidelityResult("eval", "fidelity", Format.FullPath(req.Model), Format.FullPath(reference), req.Engine, refEngine, data.Name, req.Threads, report.Samples,
             Math.Round(clock.Elapsed.TotalSeconds, 3), report.Outputs.Select(FidelityOutput.Of).ToList(), FidelityAccuracy.Of(report.Accuracy), report.Warnings);
         foreach (var w in result.Warnings) ctx.Warn(w);
         if (ctx.Json) ctx.WriteJson(result);
@@ -90,7 +91,7 @@ internal sealed class EvalFidelity
 
     private static void Print(IAnsiConsole c, EvalFidelityResult r)
     {
-        c.MarkupLine($"[bold]{Markup.Escape(r.Model)}[/] ({Engines.DisplayName(r.Engine)}) against [bold]{Markup.Escape(r.Reference)}[/] " +
+        c.MarkupLine($"[bold]{Markup.Escape(Format.Shown(r.Model))}[/] ({Engines.DisplayName(r.Engine)}) against [bold]{Markup.Escape(Format.Shown(r.Reference))}[/] " +
                      $"({Engines.DisplayName(r.ReferenceEngine)}) on {Markup.Escape(r.Dataset)} ({r.Samples:N0} samples), {r.Seconds:0.0} s");
         var t = new Table().Border(TableBorder.Rounded).AddColumn("output");
         foreach (var h in new[] { "SQNR dB", "cosine (mean)", "cosine (global)", "max |error|", "top-1 agree", "top-5 agree", "KL (nats)" })

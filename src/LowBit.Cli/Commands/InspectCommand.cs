@@ -55,7 +55,7 @@ internal static class InspectCommand
         var unsupported = UnsupportedOps.Find(g).Select(u => new UnsupportedReport(u.QualifiedName, u.Domain.Length > 0 ? u.Domain : "ai.onnx", u.Opset, u.Nodes)).ToList();
         static ValueReport Value(ValueInfo v) => new(v.Name, v.NonTensorType ?? v.DType.Name(), Format.Dims(v.Shape));
         return new InspectResult(
-            "inspect", path, new FileInfo(path).Length, g.Metadata.IrVersion,
+            "inspect", Format.FullPath(path), new FileInfo(path).Length, g.Metadata.IrVersion,
             g.Opsets.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key.Length > 0 ? kv.Key : "ai.onnx", kv => kv.Value),
             g.Metadata.ProducerName, g.Metadata.ProducerVersion, g.Metadata.Domain, g.Metadata.ModelVersion,
             g.Inputs.Select(Value).ToList(), g.Outputs.Select(Value).ToList(), nodes,
@@ -78,7 +78,7 @@ internal static class InspectCommand
 
     private static void Print(IAnsiConsole c, InspectResult r)
     {
-        c.MarkupLine($"[bold]{Markup.Escape(r.Model)}[/] ({Format.Bytes(r.FileBytes)})");
+        c.MarkupLine($"[bold]{Markup.Escape(Format.Shown(r.Model))}[/] ({Format.Bytes(r.FileBytes)})");
         string producer = (r.Producer + " " + r.ProducerVersion).Trim();
         c.MarkupLine($"  IR version {r.IrVersion}; opsets {Markup.Escape(string.Join(", ", r.Opsets.Select(kv => $"{kv.Key} {kv.Value}")))}" +
                      $"; producer {Markup.Escape(producer.Length > 0 ? producer : "(none)")}");

@@ -38,6 +38,7 @@ internal static class QuantizeCommand
         CheckPaths(model, output, reportDir);
         ctx.Trace($"loading {model}");
         var graph = OnnxImporter.Load(model);
+        QuantizePipeline.ThrowIfQuantized(graph, model);
         var config = o.ToConfig(pr, graph.Nodes.Select(n => n.OpType).ToHashSet(StringComparer.Ordinal));
         var input = ModelData.SingleInput(graph, model);
         int threads = pr.GetValue(o.Threads);

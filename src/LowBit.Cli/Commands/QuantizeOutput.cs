@@ -34,7 +34,7 @@ internal sealed record QuantizeResult(
             .Select(g => new QuantOpCount(g.Key, g.Count(n => n.Quantized), g.Count(n => !n.Quantized)))
             .OrderByDescending(o => o.Quantized + o.Float).ThenBy(o => o.Op, StringComparer.Ordinal).ToList();
         long before = new FileInfo(model).Length, after = new FileInfo(output).Length;
-        return new QuantizeResult("quantize", model, output, QuantizedModel.ManifestPathFor(output), c.Mode,
+        return new QuantizeResult("quantize", Format.FullPath(model), Format.FullPath(output), QuantizedModel.ManifestPathFor(output), c.Mode,
             $"{c.Weights.Format} {c.Weights.Granularity} {c.Weights.Scheme}" + (c.Weights.Range == "mse" ? " mse" : "") + (m.Cpu.ReduceRange ? " (7-bit: reduce-range)" : ""),
             c.Activations is { } a ? $"{a.Format} {a.Scheme} {a.Observer}" : null, (int)m.Export.Opset,
             new CpuResult(m.Cpu.Cpu, m.Cpu.U8S8Saturates, m.Cpu.ReduceRange, m.Cpu.Reason), calibration, ops,
@@ -59,7 +59,7 @@ internal static class QuantizePrinter
 {
     public static void Print(IAnsiConsole c, QuantizeResult r)
     {
-        c.MarkupLine($"[bold]{Markup.Escape(r.Model)}[/] → [bold]{Markup.Escape(r.Out)}[/] ({r.Mode}; weights {Markup.Escape(r.Weights)}" +
+        c.MarkupLine($"[bold]{Markup.Escape(Format.Shown(r.Model))}[/] → [bold]{Markup.Escape(Format.Shown(r.Out))}[/] ({r.Mode}; weights {Markup.Escape(r.Weights)}" +
                      (r.Activations is string a ? $"; activations {Markup.Escape(a)}" : "") + $"; opset {r.ExportOpset}) in {r.Seconds:0.0} s");
         c.MarkupLine($"CPU: {Markup.Escape(r.Cpu.Cpu)} → {(r.Cpu.ReduceRange ? "7-bit weights (reduce-range)" : "full-range weights")}: {Markup.Escape(r.Cpu.Reason)}");
         if (r.Calibration is { } cal)

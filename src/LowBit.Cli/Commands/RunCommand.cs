@@ -66,9 +66,9 @@ internal static class RunCommand
                 file = plan[o.Name];
                 OutputFiles.Write(file, t, ctx);
             }
-            summaries.Add(TensorSummary.Of(o.Name, t, file));
+            summaries.Add(TensorSummary.Of(o.Name, t, Format.FullPath(file)));
         }
-        var result = new RunResult("run", modelPath, engine.Name, threads, sw.Elapsed.TotalMilliseconds, inputReports, summaries);
+        var result = new RunResult("run", Format.FullPath(modelPath), engine.Name, threads, sw.Elapsed.TotalMilliseconds, inputReports, summaries);
         if (ctx.Json) ctx.WriteJson(result);
         else Print(ctx, result);
         return ErrorBoundary.Ok;
@@ -77,9 +77,9 @@ internal static class RunCommand
     private static void Print(CliContext ctx, RunResult r)
     {
         var c = ctx.Console;
-        c.MarkupLine($"[bold]{Markup.Escape(r.Model)}[/] ran on {Engines.DisplayName(r.Engine)} ({r.Threads} thread{(r.Threads == 1 ? "" : "s")}) in {Format.Ms(r.Milliseconds)} ms");
+        c.MarkupLine($"[bold]{Markup.Escape(Format.Shown(r.Model))}[/] ran on {Engines.DisplayName(r.Engine)} ({r.Threads} thread{(r.Threads == 1 ? "" : "s")}) in {Format.Ms(r.Milliseconds)} ms");
         foreach (var i in r.Inputs)
-            c.MarkupLine($"  input  {Markup.Escape(i.Name)} {i.Dtype} {Markup.Escape(Format.Shape(i.Shape))} from {Markup.Escape(i.File ?? $"random data (seed {i.Seed})")}");
+            c.MarkupLine($"  input  {Markup.Escape(i.Name)} {i.Dtype} {Markup.Escape(Format.Shape(i.Shape))} from {Markup.Escape(i.File is string f ? Format.Shown(f) : $"random data (seed {i.Seed})")}");
         var table = new Table().Border(TableBorder.Rounded);
         foreach (var h in new[] { "output", "dtype", "shape", "min", "max", "mean", "first values" }) table.AddColumn(h);
         foreach (var o in r.Outputs)
@@ -91,6 +91,6 @@ internal static class RunCommand
         }
         c.Write(table);
         foreach (var o in r.Outputs)
-            if (o.File is not null) c.MarkupLine($"wrote {Markup.Escape(o.File)}");
+            if (o.File is not null) c.MarkupLine($"wrote {Markup.Escape(Format.Shown(o.File))}");
     }
 }

@@ -72,8 +72,8 @@ internal static class TrainCommand
         });
         trainer.Export(outPath);
         var log = trainer.Log;
-        var result = new TrainResult("train", model, outPath, logPath,
-            trainer.Vocabulary is null ? null : TrainedModel.VocabularyPathFor(outPath), trainer.LastCheckpoint, log.Parameters,
+        var result = new TrainResult("train", model, Format.FullPath(outPath), Format.FullPath(logPath),
+            trainer.Vocabulary is null ? null : Format.FullPath(TrainedModel.VocabularyPathFor(outPath)), Format.FullPath(trainer.LastCheckpoint), log.Parameters,
             log.StepsPerEpoch, log.TrainData, log.ValidationData, log.ResumedFrom, log.Epochs, log.Final, log.TotalSeconds, config);
         if (ctx.Json) ctx.WriteJson(result);
         else TrainingDisplay.Summary(ctx.Console, result);

@@ -29,7 +29,7 @@ internal static class DemoHtml
         sb.Append("<style>").Append(Css).AppendLine("</style></head><body>");
         sb.Append("<h1>LowBit demo: ").Append(E(Path.GetFileName(r.Model))).AppendLine("</h1>");
         sb.Append("<p class=\"sub\">").Append(E($"{r.Data}; {r.CalibrationSamples} calibration images, accuracy on {r.EvalSamples} other images; " +
-            $"ONNX Runtime from the exported files, {r.Threads} thread(s), batch 1, latency medians of ≥ {r.LatencyRuns} interleaved runs; {r.Seconds:0.0} s")).AppendLine("</p>");
+            $"ONNX Runtime from the exported files, {r.Threads} thread{(r.Threads == 1 ? "" : "s")}, batch 1, latency medians of ≥ {r.LatencyRuns} interleaved runs; {r.Seconds:0.0} s")).AppendLine("</p>");
         sb.Append("<p>").Append(E($"CPU {r.Cpu}: {(r.ReduceRange ? "7-bit weights (reduce-range)" : "full 8-bit weights")} — {r.CpuDecision}")).AppendLine("</p>");
         sb.AppendLine("<table><thead><tr><th>scheme</th><th>file size</th><th>× FP32</th><th>top-1 accuracy</th><th>Δ vs FP32</th><th>top-1 agreement</th>" +
                       "<th>ONNX Runtime latency</th><th>× FP32</th><th>report</th></tr></thead><tbody>");
@@ -43,7 +43,7 @@ internal static class DemoHtml
             Num(sb, row.Top1Agreement is double a ? $"{100 * a:0.00} %" : "–");
             Num(sb, $"{row.LatencyMs.ToString("0.000", Inv)} ms");
             Num(sb, $"{row.LatencyRatio:0.00}");
-            sb.Append("<td>").Append(row.Report is string link ? $"<a href=\"{E(link.Replace('\\', '/'))}\">details</a>" : "").AppendLine("</td></tr>");
+            sb.Append("<td>").Append(row.Report is string page ? $"<a href=\"{E(Link(r, page))}\">details</a>" : "").AppendLine("</td></tr>");
         }
         sb.AppendLine("</tbody></table>");
         sb.AppendLine("<div class=\"row\">");
@@ -87,4 +87,8 @@ internal static class DemoHtml
     }
 
     private static string E(string s) => WebUtility.HtmlEncode(s);
+
+    /// <summary>A scheme's report page relative to the overview page (both absolute in the result), with '/' separators.</summary>
+    private static string Link(DemoResult r, string page) =>
+        Path.GetRelativePath(Path.GetDirectoryName(r.Report) ?? ".", page).Replace('\\', '/');
 }

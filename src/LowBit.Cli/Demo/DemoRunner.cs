@@ -16,23 +16,21 @@ internal sealed record DemoRequest(string Model, string OutDir, int CalibSamples
 /// <see cref="DemoRequest.CalibSamples"/> images of the committed Fashion-MNIST test subset and evaluating accuracy on the
 /// rest (never on calibration images), all in ONNX Runtime from the exported files; measures ONNX Runtime latency of every
 /// file side by side; writes each scheme's full report and an overview page. Static schemes share one calibration
-/// (the activation settings are the same, so the calibration cache hits after the first).
+/// (the activation settings are the same, so the calibration cache hits after the first). Every folder it writes is
+/// created through <paramref name="folders"/>, so that a failed run can remove them.
 /// </summary>
 internal static class DemoRunner
 {
-    public static DemoResult Run(CliContext ctx, DemoRequest req, IPhaseProgress progress)
+    public static DemoResult Run(CliContext ctx, DemoRequest req, DemoModel model, NewFolders folders, IPhaseProgress progress)
     {
         var clock = Stopwatch.StartNew();
         var warnings = new List<string>();
-        var graph = OnnxImporter.Load(req.Model);
-        var input = ModelData.SingleInput(graph, req.Model);
-        var data = FashionMnist.OpenSubset();
-        DataValidation.CheckMatches(data, input, 1);
+        var (graph, input, data) = model;
         int calibCount = Math.Min(req.CalibSamples, data.Count - 1);
         var calib = new DataSlice(data, 0, calibCount);
         var eval = new DataSlice(data, calibCount, Math.Min(req.EvalSamples ?? int.MaxValue, data.Count - calibCount));
-        string modelsDir = Path.Combine(req.OutDir, "models");
-        Directory.CreateDirectory(modelsDir);
+        folders.Create(req.OutDir);
+        string modelsDir = folders.Create(Path.Combine(req.OutDir, "models"));
         string cache = Path.Combine(modelsDir, "calibration.json");
         if (File.Exists(cache)) File.Delete(cache);  // a previous demo's ranges (another model or data) must not be reused
 
@@ -64,7 +62,7 @@ internal static class DemoRunner
         long floatBytes = new FileInfo(req.Model).Length;
         var rows = new List<DemoRow>
         {
-            new("fp32", "FP32", "(the float model)", req.Model, floatBytes, 1, floatAcc, 0, null, null, latency[0].MedianMs, 1, null),
+            new("fp32", "FP32", "(the float model)", Format.FullPath(req.Model), floatBytes, 1, floatAcc, 0, null, null, latency[0].MedianMs, 1, null),
         };
         for (int i = 0; i < built.Count; i++)
         {
@@ -78,18 +76,18 @@ internal static class DemoRunner
             if (req.CompareSamples > 0)
                 report = report.WithLayers(LayerComparison.Run(graph, q.Graph, eval, 32, req.CompareSamples,
                     new LayerComparisonOptions { Attribution = true, AttributionBatches = 1, Threads = req.Threads, HistogramBins = 128 }));
-            string dir = Path.Combine(req.OutDir, scheme.Id);
+            string dir = folders.Create(Path.Combine(req.OutDir, scheme.Id));
             report.Write(dir);
             long bytes = new FileInfo(path).Length;
             double acc = fid.Accuracy?.Test.Top1 ?? double.NaN;
             var o = fid.Outputs.FirstOrDefault();
-            rows.Add(new DemoRow(scheme.Id, scheme.Name, scheme.Description, path, bytes, Math.Round((double)bytes / floatBytes, 4), acc,
+            rows.Add(new DemoRow(scheme.Id, scheme.Name, scheme.Description, Format.FullPath(path), bytes, Math.Round((double)bytes / floatBytes, 4), acc,
                 acc - floatAcc, o?.Top1Agreement, o?.SqnrDb, latency[i + 1].MedianMs, Math.Round(latency[i + 1].MedianMs / latency[0].MedianMs, 4),
-                Path.Combine(scheme.Id, "index.html")));
+                Path.GetFullPath(Path.Combine(dir, "index.html"))));
             foreach (var w in q.Warnings) warnings.Add($"{scheme.Name}: {w}");
         }
         var cpu = built[0].Q.Manifest.Cpu;
-        var result = new DemoResult("demo", req.Model, $"fashion-mnist-1k: calibration {calib.Name}, evaluation {eval.Name}", calibCount, eval.Count,
+        var result = new DemoResult("demo", Format.FullPath(req.Model), $"fashion-mnist-1k: calibration {calib.Name}, evaluation {eval.Name}", calibCount, eval.Count,
             req.Threads, cpu.Cpu, cpu.ReduceRange, cpu.Reason, rows, latency.Min(l => l.Runs), Path.GetFullPath(Path.Combine(req.OutDir, "index.html")),
             warnings, Math.Round(clock.Elapsed.TotalSeconds, 2));
         AtomicFile.WriteAllText(Path.Combine(req.OutDir, "demo.json"), System.Text.Json.JsonSerializer.Serialize(result, CliContext.JsonOptions));

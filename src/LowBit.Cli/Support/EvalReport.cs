@@ -11,7 +11,7 @@ internal static class EvalReport
     public static void Print(IAnsiConsole c, EvalResult r)
     {
         string unit = r.LanguageModel is null ? "images" : "sequences";
-        c.MarkupLine($"[bold]{Markup.Escape(r.Model)}[/] on {Markup.Escape(r.Dataset)} ({r.Samples:N0} {unit}) with {Engines.DisplayName(r.Engine)}, " +
+        c.MarkupLine($"[bold]{Markup.Escape(Format.Shown(r.Model))}[/] on {Markup.Escape(r.Dataset)} ({r.Samples:N0} {unit}) with {Engines.DisplayName(r.Engine)}, " +
                      $"{r.Threads} thread{(r.Threads == 1 ? "" : "s")}, batch {r.Batch}: {r.Seconds:0.0} s, {r.SamplesPerSecond:0.0} {unit}/s");
         if (r.Classification is { } m) Classification(c, m);
         if (r.LanguageModel is { } l)

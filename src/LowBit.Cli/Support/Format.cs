@@ -37,6 +37,19 @@ internal static class Format
 
     public static string Ms(double ms) => ms.ToString(ms >= 100 ? "0.0" : ms >= 1 ? "0.00" : "0.000", CultureInfo.InvariantCulture);
 
+    /// <summary>A path as JSON results give it: absolute, full (null stays null).</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(path))]
+    public static string? FullPath(string? path) => path is null ? null : System.IO.Path.GetFullPath(path);
+
+    /// <summary>A full path as human output shows it: relative to the current folder when inside it, else as is.</summary>
+    public static string Shown(string path)
+    {
+        string cwd = Directory.GetCurrentDirectory();
+        string rel = System.IO.Path.GetRelativePath(cwd, path);
+        bool outside = rel == ".." || rel.StartsWith(".." + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal) || System.IO.Path.IsPathRooted(rel);
+        return outside ? path : rel;
+    }
+
     /// <summary>"Name" when in the default domain, else "domain.Name".</summary>
     public static string OpName(string domain, string opType) => domain.Length > 0 ? $"{domain}.{opType}" : opType;
 }

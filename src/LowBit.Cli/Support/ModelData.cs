@@ -26,7 +26,8 @@ internal static class ModelData
     public static int BatchFor(ValueInfo input, int wanted) => EvalData.BatchSizeFor(input, wanted);
 
     /// <summary>Opens <paramref name="spec"/> for <paramref name="input"/> and checks dtype and sample shape; errors are
-    /// prefixed with <paramref name="flag"/> and the spec.</summary>
+    /// prefixed with <paramref name="flag"/> and the spec (once: a message that already starts with the spec keeps
+    /// only the flag added).</summary>
     public static Dataset Open(string spec, ValueInfo input, string flag)
     {
         try
@@ -41,8 +42,33 @@ internal static class ModelData
         }
         catch (LowBitException e) when (!e.Message.StartsWith(flag, StringComparison.Ordinal))
         {
-            throw new LowBitException(e.Kind, $"{flag} {spec}: {e.Message}", e);
+            string message = e.Message.StartsWith(spec + ": ", StringComparison.Ordinal) ? e.Message[(spec.Length + 2)..] : e.Message;
+            throw new LowBitException(e.Kind, $"{flag} {spec}: {message}", e);
         }
+    }
+
+    /// <summary>
+    /// The data is shaped for <paramref name="input"/> of <paramref name="reference"/>; <paramref name="model"/> must read
+    /// an input of the same name, dtype and shape (known dims equal), else an error naming the model file and both inputs.
+    /// </summary>
+    public static void CheckSameInput(ValueInfo input, string reference, Graph.Graph other, string model)
+    {
+        var theirs = other.RealInputs.ToList();
+        var same = theirs.FirstOrDefault(v => v.Name == input.Name);
+        if (same is not null && same.DType == input.DType && ShapesAgree(same, input)) return;
+        string Describe(IEnumerable<ValueInfo> vs) => string.Join(", ", vs.Select(v => $"{v.Name} {v.DType.Name()} {v.ShapeString}"));
+        string what = same is null ? $"has no input '{input.Name}'" : $"input '{input.Name}' is {same.DType.Name()} {same.ShapeString}";
+        throw new LowBitException(ErrorKind.InvalidInput,
+            $"{model}: {what}; the two models' inputs differ ({reference}: {Describe([input])}; {model}: {Describe(theirs)})");
+    }
+
+    private static bool ShapesAgree(ValueInfo a, ValueInfo b)
+    {
+        if (a.Shape is null || b.Shape is null) return true;
+        if (a.Shape.Length != b.Shape.Length) return false;
+        for (int i = 0; i < a.Shape.Length; i++)
+            if (a.Shape[i].Value is long x && b.Shape[i].Value is long y && x != y) return false;
+        return true;
     }
 
     /// <summary>The first <paramref name="count"/> samples one at a time (batch 1), as model inputs: calibration feeds them

@@ -52,7 +52,7 @@ internal static class ModelInputs
         {
             var t = tensors[v.Name];
             reports.Add(files.TryGetValue(v.Name, out var f)
-                ? new InputReport(v.Name, t.DType.Name(), t.Shape, "file", f, null)
+                ? new InputReport(v.Name, t.DType.Name(), t.Shape, "file", Format.FullPath(f), null)
                 : new InputReport(v.Name, t.DType.Name(), t.Shape, "random", null, request.Seed));
         }
         return tensors;

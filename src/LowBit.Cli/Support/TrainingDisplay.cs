@@ -95,8 +95,9 @@ internal static class TrainingDisplay
             console.MarkupLine($"final validation: top-1 [bold]{Pct(f.Top1)}[/], top-5 {Pct(f.Top5)}, loss {f.Loss:0.0000} on {f.Samples:N0} images");
         if (r.Final?.LanguageModel is { } l)
             console.MarkupLine($"final validation: perplexity [bold]{l.Perplexity:0.000}[/], loss {l.Loss:0.0000} nats/char, accuracy {Pct(l.Accuracy)} on {l.Tokens:N0} characters");
-        console.MarkupLine($"wrote {Markup.Escape(r.Out)} and {Markup.Escape(r.Log)}" + (r.Vocabulary is string voc ? $" and {Markup.Escape(voc)}" : ""));
-        if (r.Checkpoint is string ck) console.MarkupLine($"last checkpoint: {Markup.Escape(ck)}");
+        console.MarkupLine($"wrote {Markup.Escape(Format.Shown(r.Out))} and {Markup.Escape(Format.Shown(r.Log))}" +
+                           (r.Vocabulary is string voc ? $" and {Markup.Escape(Format.Shown(voc))}" : ""));
+        if (r.Checkpoint is string ck) console.MarkupLine($"last checkpoint: {Markup.Escape(Format.Shown(ck))}");
     }
 
     public static string Pct(double fraction) => (fraction * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%";

@@ -75,6 +75,37 @@ public static class DataValidation
             $"{source}: sample {batch.SampleIndices[at / n]} has {values[at]} at element {at % n}");
     }
 
+    /// <summary>
+    /// Model inputs batched along their first axis, the first of them dataset sample <paramref name="firstSample"/>:
+    /// throws <see cref="ErrorKind.InvalidInput"/> for the first NaN/Inf of a float32 input, naming the sample, the input
+    /// and the element (flat index within the sample), as calibration does (<see cref="ThrowIfNonFinite(ReadOnlySpan{float}, string, string, string)"/>).
+    /// </summary>
+    public static void ThrowIfNonFinite(IReadOnlyDictionary<string, LowBit.Tensors.Tensor> inputs, long firstSample)
+    {
+        foreach (var (name, t) in inputs)
+        {
+            if (t.DType != DType.Float32) continue;
+            var values = t.AsReadOnlySpan<float>();
+            int at = IndexOfNonFinite(values);
+            if (at < 0) continue;
+            int rows = t.Rank == 0 ? 1 : Math.Max(1, t.Shape[0]);
+            int n = Math.Max(1, values.Length / rows);
+            throw NonFinite($"sample {firstSample + at / n}", "input", name, values[at], at % n);
+        }
+    }
+
+    /// <summary>Throws <see cref="ErrorKind.InvalidInput"/> "WHERE: WHAT 'NAME' contains NaN (element i); check the data or
+    /// the model" for the first NaN/Inf of <paramref name="values"/>.</summary>
+    public static void ThrowIfNonFinite(ReadOnlySpan<float> values, string where, string what, string name)
+    {
+        int at = IndexOfNonFinite(values);
+        if (at >= 0) throw NonFinite(where, what, name, values[at], at);
+    }
+
+    private static LowBitException NonFinite(string where, string what, string name, float value, long element) =>
+        new(ErrorKind.InvalidInput,
+            $"{where}: {what} '{name}' contains {(float.IsNaN(value) ? "NaN" : "Inf")} (element {element}); check the data or the model");
+
     /// <summary>As <see cref="ThrowIfNonFinite(Batch, string)"/> for one sample read by index.</summary>
     public static void ThrowIfNonFinite(ReadOnlySpan<float> sample, int sampleIndex, string source)
     {

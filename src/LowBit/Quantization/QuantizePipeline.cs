@@ -14,6 +14,7 @@ internal static class QuantizePipeline
     public static QuantizedModel Run(Graph.Graph model, QuantizerConfig config, IEnumerable<IReadOnlyDictionary<string, Tensor>>? data,
         IProgress<CalibrationProgress>? progress, CalibrationOptions copts, QdqParams.Stored? stored, string? sourcePath)
     {
+        ThrowIfQuantized(model, sourcePath);
         CheckNames(model, config);
         string sourceHash = ModelHash.Compute(model);
         var (g, prep) = GraphPreparation.Run(model);
@@ -62,7 +63,7 @@ internal static class QuantizePipeline
 
         var manifest = new QuantManifest(
             QuantManifest.CurrentFormat,
-            "LowBit " + typeof(Quantizer).Assembly.GetName().Version,
+            LowBitVersion.Tool,
             new SourceInfo(sourceHash, sourcePath, model.DefaultOpset, model.Metadata.IrVersion, sourceStats.Parameters, sourceStats.BytesByType.Values.Sum()),
             new ExportInfo(opset, reason, g.Metadata.IrVersion, new SortedDictionary<string, long>(g.Opsets), g.ParameterStats().BytesByType.Values.Sum(), notes, nbits),
             ManifestJson.Describe(config, cpu.ReduceRange),
@@ -104,12 +105,18 @@ internal static class QuantizePipeline
         "ConvInteger", "MatMulNBits", "QGemm", "QLinearAdd", "QLinearMul", "DynamicQuantizeMatMul", "MatMulIntegerToFloat",
     ];
 
-    /// <summary>The model must be a float model, and every excluded or overridden node name and op type must exist in it.</summary>
-    private static void CheckNames(Graph.Graph model, QuantizerConfig config)
+    /// <summary>The model must be a float model: an error naming <paramref name="file"/> (when known) and the first
+    /// quantized node otherwise.</summary>
+    internal static void ThrowIfQuantized(Graph.Graph model, string? file)
     {
         if (model.Nodes.FirstOrDefault(n => QuantizedOps.Contains(n.OpType)) is { } done)
-            throw new LowBitException(ErrorKind.InvalidInput,
+            throw new LowBitException(ErrorKind.InvalidInput, (file is null ? "" : file + ": ") +
                 $"the model is already quantized (node {Marker.Key(done)} is {done.OpType}); quantize the float model instead");
+    }
+
+    /// <summary>Every excluded or overridden node name and op type must exist in the model.</summary>
+    private static void CheckNames(Graph.Graph model, QuantizerConfig config)
+    {
         var names = model.Nodes.Select(Marker.Key).ToList();
         var known = new HashSet<string>(names, StringComparer.Ordinal);
         var ops = model.Nodes.Select(n => n.OpType).Distinct().OrderBy(o => o, StringComparer.Ordinal).ToList();

@@ -109,7 +109,7 @@ internal static class ErrorAttribution
     }
 
     /// <summary>Graph outputs compared: same names, or the single outputs of each.</summary>
-    private static List<(string Float, string Quantized)> OutputPairs(Graph.Graph f, Graph.Graph q)
+    internal static List<(string Float, string Quantized)> OutputPairs(Graph.Graph f, Graph.Graph q)
     {
         var names = q.Outputs.Select(o => o.Name).Where(n => f.Outputs.Any(x => x.Name == n)).Select(n => (n, n)).ToList();
         if (names.Count == 0 && f.Outputs.Count == 1 && q.Outputs.Count == 1) names.Add((f.Outputs[0].Name, q.Outputs[0].Name));

@@ -73,6 +73,7 @@ public static class Fidelity
         progress?.Report(new EvalProgress("evaluate", 0, total));
         foreach (var batch in batches)
         {
+            DataValidation.ThrowIfNonFinite(batch.Inputs, samples);
             var r = reference.Run(batch.Inputs);
             var t = test.Run(batch.Inputs);
             outputs ??= pairs.Select((p, i) => new OutputFidelityAccumulator(p.Reference,

@@ -56,26 +56,52 @@ public static class LayerComparison
         floatSession.AddHook(state.OnReference);
         quantSession.AddHook(state.OnTest);
 
+        var outputs = ErrorAttribution.OutputPairs(floatGraph, quantized);
+        var outputStats = new ErrorStats();
         var kept = new List<IReadOnlyDictionary<string, Tensor>>();
-        long samples = 0;
+        long samples = 0, keptSamples = 0;
         foreach (var inputs in batches)
         {
-            floatSession.Run(inputs);
-            quantSession.Run(inputs);
+            long size = BatchSize(inputs);
+            DataValidation.ThrowIfNonFinite(inputs, samples);
+            var x = floatSession.Run(inputs);
+            var y = quantSession.Run(inputs);
+            foreach (var (f, q) in outputs) AddOutput(outputStats, x[f], y[q]);
             state.EndBatch();
-            if (options.Attribution && kept.Count < options.AttributionBatches) kept.Add(inputs);
-            samples += inputs.Count == 0 ? 0 : inputs.Values.First() is { Rank: > 0 } t ? t.Shape[0] : 1;
+            if (options.Attribution && kept.Count < options.AttributionBatches)
+            {
+                kept.Add(inputs);
+                keptSamples += size;
+            }
+            samples += size;
             progress?.Report(new EvalProgress("compare", samples, null));
         }
         if (samples == 0) throw new LowBitException(ErrorKind.InvalidInput, "no samples to compare the models on");
 
         var layers = state.Results(warnings);
         IReadOnlyList<LayerAttribution>? attribution = null;
-        double? outputSqnr = null;
+        double? attributionSqnr = null;
         IReadOnlyList<string> keep = [];
         if (options.Attribution)
-            (attribution, outputSqnr, keep) = ErrorAttribution.Run(floatGraph, quantized, plan.Points, kept, options, progress, warnings);
-        return new LayerComparisonResult(samples, layers, attribution, outputSqnr, keep, plan.Unmatched, warnings);
+            (attribution, attributionSqnr, keep) = ErrorAttribution.Run(floatGraph, quantized, plan.Points, kept, options, progress, warnings);
+        double? outputSqnr = outputs.Count > 0 && outputStats.Count > 0 ? outputStats.Sqnr : null;
+        return new LayerComparisonResult(samples, layers, attribution, outputSqnr, keep, plan.Unmatched, warnings)
+        {
+            AttributionSamples = attribution is null ? null : keptSamples,
+            AttributionOutputSqnrDb = attributionSqnr,
+        };
+    }
+
+    private static long BatchSize(IReadOnlyDictionary<string, Tensor> inputs) =>
+        inputs.Count == 0 ? 0 : inputs.Values.First() is { Rank: > 0 } t ? t.Shape[0] : 1;
+
+    /// <summary>Pools the model outputs of both runs into one SQNR (as <see cref="ErrorAttribution"/> does); outputs of
+    /// different sizes are not comparable and are left out.</summary>
+    private static void AddOutput(ErrorStats stats, Tensor reference, Tensor test)
+    {
+        var x = OutputFidelityAccumulator.Floats(reference);
+        var y = OutputFidelityAccumulator.Floats(test);
+        if (x.Length == y.Length) stats.Add(x, y);
     }
 
     /// <summary>Per-point statistics and the float copies of the current batch.</summary>

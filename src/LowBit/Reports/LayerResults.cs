@@ -33,8 +33,11 @@ public sealed record LayerAttribution(string Node, string OpType, IReadOnlyList<
 
 /// <summary>
 /// The result of <see cref="LayerComparison.Run"/>. <see cref="Layers"/> are sorted worst first (lowest SQNR, NaN
-/// first). <see cref="Attribution"/> (null unless requested) is sorted worst first; <see cref="OutputSqnrDb"/> is the
-/// outputs' SQNR with every Q/DQ active, measured on the same samples. <see cref="KeepInHigherPrecision"/>: the fewest
+/// first). <see cref="OutputSqnrDb"/>: the model outputs' SQNR (all outputs pooled) with every Q/DQ active, over all
+/// <see cref="Samples"/> (the same figure as the output's row in <see cref="Layers"/>; null when the models share no
+/// output). <see cref="Attribution"/> (null unless requested) is sorted worst first and measured on the first
+/// <see cref="AttributionSamples"/> samples only; <see cref="AttributionOutputSqnrDb"/> is the all-quantized output SQNR
+/// on those same samples, the figure its rows compare with. <see cref="KeepInHigherPrecision"/>: the fewest
 /// nodes, largest <see cref="LayerAttribution.NoiseShare"/> first, whose shares add up to at least half of the output
 /// noise (at most <see cref="LayerComparisonOptions.MaxSuggestions"/>): the candidates to exclude from quantization.
 /// <see cref="Unmatched"/>: quantized tensors with no float counterpart (and why).
@@ -42,6 +45,11 @@ public sealed record LayerAttribution(string Node, string OpType, IReadOnlyList<
 public sealed record LayerComparisonResult(long Samples, IReadOnlyList<LayerError> Layers, IReadOnlyList<LayerAttribution>? Attribution,
     double? OutputSqnrDb, IReadOnlyList<string> KeepInHigherPrecision, IReadOnlyList<string> Unmatched, IReadOnlyList<string> Warnings)
 {
+    /// <summary>Samples the attribution ran on (the first ones); null without attribution.</summary>
+    public long? AttributionSamples { get; init; }
+    /// <summary>Output SQNR with every Q/DQ active on the <see cref="AttributionSamples"/>; null without attribution.</summary>
+    public double? AttributionOutputSqnrDb { get; init; }
+
     /// <summary>The <paramref name="count"/> worst quantized activations (for histogram plots).</summary>
     public IEnumerable<LayerError> WorstActivations(int count) => Layers.Where(l => l.Kind == "activation").Take(count);
 }

@@ -35,6 +35,51 @@ public class CompareCommandTests(QuantModelsFixture models) : IClassFixture<Quan
     }
 
     [Fact]
+    public void Compare_OutputSqnr_IsOverAllSamplesLikeTheOutputRow()
+    {
+        // 16 samples compared, attribution on the first 8: the headline equals the logits row (same pairs, to rounding),
+        // and the attribution's all-quantized figure is labelled with its own sample count.
+        var r = CliHarness.Run("compare", models.Float, models.Quantized, "--data", "fashion-mnist-1k", "--samples", "16", "--threads", "1", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        var j = r.Json();
+        var logits = j.GetProperty("layers").EnumerateArray().Single(l => l.GetProperty("tensor").GetString() == "logits");
+        Assert.Equal(Number(logits.GetProperty("sqnr_db")), j.GetProperty("output_sqnr_db").GetDouble(), 1e-9);
+        Assert.Equal(8, j.GetProperty("attribution_samples").GetInt64());
+        Assert.NotEqual(j.GetProperty("output_sqnr_db").GetDouble(), j.GetProperty("attribution_output_sqnr_db").GetDouble(), 3);
+    }
+
+    [Fact]
+    public void Compare_RelativePaths_AreAbsoluteInJson()
+    {
+        string Relative(string p) => Path.GetRelativePath(Directory.GetCurrentDirectory(), p);
+        var r = CliHarness.Run("compare", Relative(models.Float), Relative(models.Quantized), "--data", "fashion-mnist-1k", "--samples", "8",
+            "--no-attribution", "--threads", "1", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        var j = r.Json();
+        Assert.Equal(models.Float, j.GetProperty("reference").GetString());
+        Assert.Equal(models.Quantized, j.GetProperty("model").GetString());
+        Assert.Equal(JsonValueKind.Number, j.GetProperty("output_sqnr_db").ValueKind);  // measured without attribution too
+    }
+
+    [Fact]
+    public void Compare_NaNInData_OneLineErrorNamingSampleAndInput()
+    {
+        var data = new float[4 * 784];
+        data[2 * 784 + 9] = float.NaN;
+        string npy = h.SaveNpy("nan.npy", Tensors.Tensor.FromArray(data, 4, 1, 28, 28));
+        QuantizeCommandTests.AssertError(CliHarness.Run("compare", models.Float, models.Quantized, "--data", "npy=" + npy, "--threads", "1"), 6,
+            "sample 2: input 'input' contains NaN (element 9)");
+    }
+
+    [Fact]
+    public void Compare_ModelsWithDifferentInputs_NamesTheFileAndBothInputs()
+    {
+        string dense = h.Save(CliHarness.DenseModel(), "dense.onnx");
+        QuantizeCommandTests.AssertError(CliHarness.Run("compare", models.Float, dense, "--data", "fashion-mnist-1k"), 6,
+            $"{dense}: has no input 'input'", "inputs differ", "x float32 [batch,16]", "input float32 [N,1,28,28]");
+    }
+
+    [Fact]
     public void Compare_SuggestedExcludes_AreAcceptedByQuantize()
     {
         var c = CliHarness.Run("compare", models.Float, models.Quantized, "--data", "fashion-mnist-1k", "--samples", "8", "--threads", "1", "--json");
@@ -53,9 +98,10 @@ public class CompareCommandTests(QuantModelsFixture models) : IClassFixture<Quan
         var r = CliHarness.Run("compare", models.Float, models.Quantized, "--data", "fashion-mnist-1k", "--samples", "8", "--threads", "1", "--rows", "5");
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("per-tensor error, worst first", r.Out);
-        Assert.Contains("error attribution", r.Out);
+        Assert.Contains("error attribution on the first 8 samples", r.Out);
         Assert.Contains("--exclude ", r.Out);
-        Assert.Contains("more rows", r.Out);
+        // Both tables are cut at 5 rows (≥ 20 tensors, ≥ 6 attributed nodes) and each says how many rows it left out.
+        Assert.Equal(2, r.Out.Split('\n').Count(l => l.Contains(" more row") && l.Contains("(--rows N, or --json for all)")));
     }
 
     [Fact]

@@ -2,8 +2,11 @@ using System.Text.Json;
 
 namespace LowBit.Cli.Tests.Commands;
 
-public class EvalFidelityTests(QuantModelsFixture models) : IClassFixture<QuantModelsFixture>
+public class EvalFidelityTests(QuantModelsFixture models) : IClassFixture<QuantModelsFixture>, IDisposable
 {
+    private readonly CliHarness h = new();
+    public void Dispose() => h.Dispose();
+
     [Fact]
     public void Eval_Reference_LabelFree_AgreementCosineSqnrKl()
     {
@@ -53,6 +56,34 @@ public class EvalFidelityTests(QuantModelsFixture models) : IClassFixture<QuantM
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("top-1 agree", r.Out);
         Assert.Contains("accuracy: reference top-1", r.Out);
+    }
+
+    [Fact]
+    public void Eval_ReferenceWithInfInData_OneLineErrorNamingSampleAndInput()
+    {
+        var data = new float[3 * 784];
+        data[784 + 40] = float.NegativeInfinity;
+        string npy = h.SaveNpy("inf.npy", Tensors.Tensor.FromArray(data, 3, 1, 28, 28));
+        QuantizeCommandTests.AssertError(CliHarness.Run("eval", models.Quantized, "--reference", models.Float, "--data", "npy=" + npy, "--threads", "1"), 6,
+            "sample 1: input 'input' contains Inf (element 40)");
+    }
+
+    [Fact]
+    public void Eval_ReferenceReadsAnotherInput_NamesTheModelFile()
+    {
+        string dense = h.Save(CliHarness.DenseModel(), "dense.onnx");
+        QuantizeCommandTests.AssertError(CliHarness.Run("eval", models.Quantized, "--reference", dense, "--data", "random:4"), 6,
+            $"{models.Quantized}: has no input 'x'", "inputs differ");
+    }
+
+    [Fact]
+    public void Eval_Reference_JsonPathsAreAbsolute()
+    {
+        string Relative(string p) => Path.GetRelativePath(Directory.GetCurrentDirectory(), p);
+        var r = CliHarness.Run("eval", Relative(models.Quantized), "--reference", Relative(models.Float), "--data", "random:4", "--threads", "1", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(models.Quantized, r.Json().GetProperty("model").GetString());
+        Assert.Equal(models.Float, r.Json().GetProperty("reference").GetString());
     }
 
     [Fact]

@@ -188,6 +188,33 @@ public class QuantizeCommandTests(QuantModelsFixture models) : IClassFixture<Qua
     }
 
     [Fact]
+    public void Quantize_RelativePaths_AreAbsoluteInJson()
+    {
+        // model, out, manifest and report alike: full paths, whatever the command line gave.
+        string Relative(string p) => Path.GetRelativePath(Directory.GetCurrentDirectory(), p);
+        var r = CliHarness.Run("quantize", Relative(models.Float), "--out", Relative(h.PathOf("rel.onnx")), "--mode", "dynamic", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        var j = r.Json();
+        Assert.Equal(models.Float, j.GetProperty("model").GetString());
+        Assert.Equal(h.PathOf("rel.onnx"), j.GetProperty("out").GetString());
+        Assert.Equal(h.PathOf("rel.lowbit.json"), j.GetProperty("manifest").GetString());
+    }
+
+    [Fact]
+    public void Quantize_AlreadyQuantizedModel_NamesTheFile()
+        => AssertError(CliHarness.Run("quantize", models.Quantized, "--out", h.PathOf("again.onnx"), "--mode", "dynamic"), 6,
+            $"{models.Quantized}: the model is already quantized");
+
+    [Fact]
+    public void Quantize_MissingDataFolder_SaysTheSpecOnce()
+    {
+        string missing = h.PathOf("nowhere");
+        var r = Quantize("--out", h.PathOf("n.onnx"), "--calib-data", "images=" + missing);
+        AssertError(r, 3, $"--calib-data images={missing}: ");
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(r.Err, "images="));
+    }
+
+    [Fact]
     public void Quantize_DataShapeDoesNotFit_SaysWhatWasExpected()
     {
         string npy = h.SaveNpy("rgb.npy", Tensor.FromArray(new float[2 * 3 * 32 * 32], 2, 3, 32, 32));

@@ -33,6 +33,19 @@ public class FidelityTests
     }
 
     [Fact]
+    public void Evaluate_InfInInput_NamesSampleInputAndElement()
+    {
+        // Batch 1 of 16 (samples 16..31), row 2, element 6: sample 18.
+        var g = FloatMlp();
+        var batches = Batches(2);
+        batches[1]["x"].AsSpan<float>()[2 * 8 + 6] = float.PositiveInfinity;
+        var e = Assert.Throws<LowBitException>(() => Fidelity.Evaluate(ModelRunner.LowBit(g, OneThread), ModelRunner.LowBit(g, OneThread),
+            batches.Select(b => new EvalBatch(b, null)), "hand-made"));
+        Assert.Equal(ErrorKind.InvalidInput, e.Kind);
+        Assert.Equal("sample 18: input 'x' contains Inf (element 6); check the data or the model", e.Message);
+    }
+
+    [Fact]
     public void Evaluate_LowBitAgainstOrt_AgreesOnFloatModel()
     {
         var g = FloatMlp();

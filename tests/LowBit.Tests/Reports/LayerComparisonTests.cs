@@ -88,8 +88,39 @@ public class LayerComparisonTests
         var f = FloatMlp();
         var r = LayerComparison.Run(f, HandQdq(f, 0.05f), Batches(1), new LayerComparisonOptions { Threads = 1, HistogramBins = 0 });
         Assert.Null(r.Attribution);
+        Assert.Null(r.AttributionSamples);
+        Assert.Null(r.AttributionOutputSqnrDb);
         Assert.Empty(r.KeepInHigherPrecision);
         Assert.All(r.Layers, l => Assert.Null(l.Histogram));
+        Assert.NotNull(r.OutputSqnrDb);  // the output SQNR needs no attribution
+    }
+
+    [Fact]
+    public void Run_OutputSqnr_CoversAllSamplesNotTheAttributionSubset()
+    {
+        // 4 batches of 16 compared, attribution on the first batch only. The headline output SQNR pools the same pairs
+        // as the output's own row (y, compared by name), so the two agree to rounding (1e-9 dB); the attribution's
+        // all-quantized figure is over 16 samples and is reported separately.
+        var f = FloatMlp();
+        var batches = Batches(4);
+        var r = LayerComparison.Run(f, HandQdq(f, MaxOf(f, "r", batches) / 3), batches, Options with { AttributionBatches = 1 });
+        var y = r.Layers.Single(l => l.Tensor == "y");
+        Assert.Equal(y.SqnrDb, r.OutputSqnrDb!.Value, 9);
+        Assert.Equal(16, r.AttributionSamples);
+        Assert.NotNull(r.AttributionOutputSqnrDb);
+        Assert.NotEqual(r.OutputSqnrDb.Value, r.AttributionOutputSqnrDb!.Value, 3);  // different samples, different figure
+    }
+
+    [Fact]
+    public void Run_NaNInInput_NamesSampleInputAndElement()
+    {
+        // Batch 2 (samples 32..47), row 5, element 3: sample 37.
+        var f = FloatMlp();
+        var batches = Batches(3);
+        batches[2]["x"].AsSpan<float>()[5 * 8 + 3] = float.NaN;
+        var e = Assert.Throws<LowBitException>(() => LayerComparison.Run(f, HandQdq(f, 0.05f), batches, Options));
+        Assert.Equal(ErrorKind.InvalidInput, e.Kind);
+        Assert.Equal("sample 37: input 'x' contains NaN (element 3); check the data or the model", e.Message);
     }
 
     [Fact]
@@ -126,15 +157,17 @@ public class LayerComparisonTests
     [Fact]
     public void KeepInHigherPrecision_ExcludedFromQuantization_ImprovesOutputSqnr()
     {
-        // The suggestions are node names the quantizer accepts; excluding them removes at least half of the output
-        // noise power by construction of the attribution, i.e. ≈ 3 dB when noises add (asserted: > 1 dB).
+        // The suggestions are node names the quantizer accepts, and excluding them must make the output better. It does
+        // not always remove the half of the noise they were charged with: an excluded node's input stays quantized when
+        // its producer quantizes its own output (here: excluding fc, flatten gained 0.12 dB; before symmetric scales
+        // stopped clipping the positive maximum, fc's weights carried more of the noise and the gain was > 1 dB).
         var g = QuantTestModels.ConvNet();
         var data = QuantTestModels.RandomData(g, 6, batch: 2);
         var options = new LayerComparisonOptions { Threads = 1, Attribution = true, AttributionBatches = 6, HistogramBins = 0 };
         var first = LayerComparison.Run(g, Quantizer.Quantize(g, new QuantizerConfig(), data).Graph, data, options);
         var better = Quantizer.Quantize(g, new QuantizerConfig(excludeNodes: first.KeepInHigherPrecision), data);
         var second = LayerComparison.Run(g, better.Graph, data, options);
-        Assert.True(second.OutputSqnrDb > first.OutputSqnrDb + 1, $"{first.OutputSqnrDb:F2} dB → {second.OutputSqnrDb:F2} dB excluding {string.Join(", ", first.KeepInHigherPrecision)}");
+        Assert.True(second.OutputSqnrDb > first.OutputSqnrDb, $"{first.OutputSqnrDb:F2} dB → {second.OutputSqnrDb:F2} dB excluding {string.Join(", ", first.KeepInHigherPrecision)}");
     }
 
     [Fact]

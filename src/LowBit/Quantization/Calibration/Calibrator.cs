@@ -1,3 +1,4 @@
+using LowBit.Data;
 using LowBit.Quantization.Observers;
 using LowBit.Quantization.Qdq;
 using LowBit.Runtime;
@@ -80,15 +81,8 @@ internal static class Calibrator
         return new CalibrationResult(ranges, sample, warnings, "off");
     }
 
-    private static void CheckFinite(ReadOnlySpan<float> v, int sample, string name, string what)
-    {
-        var (_, _, finite) = RangeStats.Of(v);
-        if (finite == v.Length) return;
-        int at = 0;
-        while (float.IsFinite(v[at])) at++;
-        throw new LowBitException(ErrorKind.InvalidInput,
-            $"calibration sample {sample}: {what} '{name}' contains {(float.IsNaN(v[at]) ? "NaN" : "Inf")} (element {at}); check the data or the model");
-    }
+    private static void CheckFinite(ReadOnlySpan<float> v, int sample, string name, string what) =>
+        DataValidation.ThrowIfNonFinite(v, $"calibration sample {sample}", what, name);
 
     /// <summary>One line per distinct warning, naming the first tensor and how many others share it.</summary>
     internal static List<string> Summarize(IEnumerable<(string Tensor, string Message)> raw) =>

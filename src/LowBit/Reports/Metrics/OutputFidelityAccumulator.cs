@@ -9,6 +9,9 @@ namespace LowBit.Reports.Metrics;
 /// <item><see cref="SqnrDb"/>, <see cref="CosineGlobal"/>, <see cref="MaxAbsError"/>: over every element of every
 /// sample (<see cref="ErrorStats"/>).</item>
 /// <item><see cref="CosineMean"/>: the mean over samples of each sample's cosine similarity.</item>
+/// <item>Pairs where either value is NaN or ±Inf are left out of SQNR, cosine, max error and KL alike and counted in
+/// <see cref="NonFinite"/>: the per-sample cosine and KL use the sample's finite pairs only (KL: softmax over the classes both models score finitely),
+/// and a sample with no finite pair is left out of their means.</item>
 /// <item>Classifier outputs only (null otherwise): <see cref="Top1Agreement"/> = fraction of samples whose test argmax
 /// equals the reference argmax; <see cref="Top5Agreement"/> = fraction whose reference argmax is among the test's 5
 /// highest scores (null when there are ≤ 5 classes, where it is trivially 1); <see cref="KlDivergence"/> = mean over
@@ -24,7 +27,7 @@ public sealed class OutputFidelityAccumulator
 {
     private readonly ErrorStats stats = new();
     private double cosineSum, klSum;
-    private long samples, top1, topK;
+    private long samples, finiteRows, top1, topK;
     private int width;
 
     public string Name { get; }
@@ -58,8 +61,10 @@ public sealed class OutputFidelityAccumulator
             var yr = y.AsSpan(r * width, width);
             var row = new ErrorStats();
             row.Add(xr, yr);
+            if (row.Count == 0 && width > 0) continue;  // nothing finite to compare in this sample
+            finiteRows++;
             cosineSum += row.Cosine;
-            if (Classifier && width > 0) klSum += Divergence.SoftmaxKl(xr, yr);
+            if (Classifier && width > 0) klSum += row.NonFinite == 0 ? Divergence.SoftmaxKl(xr, yr) : FinitePairsKl(xr, yr);
         }
         if (Classifier && width > 0)
         {
@@ -77,9 +82,24 @@ public sealed class OutputFidelityAccumulator
     {
         double? Fraction(long n) => Classifier && samples > 0 ? (double)n / samples : null;
         bool hasTopK = Classifier && samples > 0 && width > TopK;
+        double Mean(double sum) => finiteRows == 0 ? double.NaN : sum / finiteRows;
         return new OutputFidelity(Name, samples, stats.Count + stats.NonFinite, stats.Sqnr,
-            samples == 0 ? double.NaN : cosineSum / samples, stats.Cosine, stats.MaxAbsError, stats.NonFinite,
-            Fraction(top1), hasTopK ? Fraction(topK) : null, Classifier && samples > 0 ? klSum / samples : null);
+            Mean(cosineSum), stats.Cosine, stats.MaxAbsError, stats.NonFinite,
+            Fraction(top1), hasTopK ? Fraction(topK) : null, Classifier && samples > 0 ? Mean(klSum) : null);
+    }
+
+    /// <summary>KL of the classes where both rows are finite (the pairs <see cref="ErrorStats"/> keeps).</summary>
+    private static double FinitePairsKl(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        var fx = new List<float>(x.Length);
+        var fy = new List<float>(y.Length);
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (!float.IsFinite(x[i]) || !float.IsFinite(y[i])) continue;
+            fx.Add(x[i]);
+            fy.Add(y[i]);
+        }
+        return Divergence.SoftmaxKl(fx.ToArray(), fy.ToArray());
     }
 
     /// <summary>The values as float32 (a copy; other numeric types are converted).</summary>

@@ -20,7 +20,7 @@ namespace LowBit.Reports.Writers;
 public sealed record Report
 {
     public string Title { get; init; } = "LowBit quantization report";
-    public string Tool { get; init; } = "LowBit " + typeof(Report).Assembly.GetName().Version;
+    public string Tool { get; init; } = LowBitVersion.Tool;
     /// <summary>When the report was made (null leaves it out, for reproducible files).</summary>
     public DateTimeOffset? Created { get; init; } = DateTimeOffset.UtcNow;
     public ModelInfo? FloatModel { get; init; }
@@ -131,7 +131,7 @@ public sealed record Report
         if (Size is { } s && s.BytesBefore > 0)
             list.Add(new("size.png", $"Model size ({s.Basis})", ReportPlots.BeforeAfter("Model size", "MiB", s.BytesBefore / 1048576.0, s.BytesAfter / 1048576.0)));
         if (Latency is { } l && l.BeforeMs > 0)
-            list.Add(new("latency.png", $"Latency ({l.Engine}, {l.Threads} threads, batch {l.Batch})",
+            list.Add(new("latency.png", $"Latency ({l.Engine}, {l.Threads} thread{(l.Threads == 1 ? "" : "s")}, batch {l.Batch})",
                 ReportPlots.BeforeAfter("Latency", "ms", l.BeforeMs, l.AfterMs)));
         if (Layers is { Layers.Count: > 0 } lc)
             list.Add(new("layer-sqnr.png", "Per-tensor SQNR, worst first", ReportPlots.LayerSqnr(lc.Layers)));

@@ -74,7 +74,7 @@ internal static class ReportHtmlSections
     {
         if (r.Layers is not { } lc) return;
         sb.Append("<h2>Per-tensor error</h2><p>").Append(E(
-            $"{lc.Samples} samples. Each tensor of the quantized model against the float model; \"SQNR before Q\" is the error arriving from upstream, the drop to SQNR is this tensor's own rounding and clipping."))
+            $"{lc.Samples} samples, output SQNR {Db(lc.OutputSqnrDb)}. Each tensor of the quantized model against the float model; \"SQNR before Q\" is the error arriving from upstream, the drop to SQNR is this tensor's own rounding and clipping."))
             .AppendLine("</p>");
         Figures(sb, figures.Where(f => f.File == "layer-sqnr.png"));
         Table(sb, ["tensor", "kind", "node", "op", "format", "scale", "SQNR", "SQNR before Q", "cosine", "max |error|", "float range", "clip range"],
@@ -88,7 +88,7 @@ internal static class ReportHtmlSections
         if (lc.Attribution is { Count: > 0 } attr)
         {
             sb.Append("<h2>Error attribution</h2><p>").Append(E(
-                $"Model-output SQNR when only one node's inputs stay quantized and every other Q/DQ is bypassed (all quantized: {Db(lc.OutputSqnrDb)}). The lowest values mark the layers that cost the most accuracy."))
+                $"Model-output SQNR when only one node's inputs stay quantized and every other Q/DQ is bypassed, on the first {lc.AttributionSamples} samples (all quantized, on these samples: {Db(lc.AttributionOutputSqnrDb)}). The lowest values mark the layers that cost the most accuracy."))
                 .AppendLine("</p>");
             Figures(sb, figures.Where(f => f.File == "attribution.png"));
             Table(sb, ["node", "op", "quantized inputs", "output SQNR", "cosine", "share of output noise"],

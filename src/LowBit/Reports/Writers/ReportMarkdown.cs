@@ -44,6 +44,7 @@ internal static class ReportMarkdown
         if (r.Layers is { } lc)
         {
             sb.AppendLine($"## Per-tensor error ({lc.Samples} samples, worst {Math.Min(Rows, lc.Layers.Count)} of {lc.Layers.Count})").AppendLine();
+            sb.AppendLine($"Output SQNR with all Q/DQ, over the {lc.Samples} samples: {Db(lc.OutputSqnrDb)}").AppendLine();
             Table(sb, ["tensor", "kind", "node", "op", "format", "SQNR", "SQNR before Q", "cosine", "float range"],
                 lc.Layers.Take(Rows).Select(l => new[]
                 {
@@ -52,7 +53,7 @@ internal static class ReportMarkdown
                 }));
             if (lc.Attribution is { Count: > 0 } attr)
             {
-                sb.AppendLine($"## Error attribution (output SQNR with all Q/DQ: {Db(lc.OutputSqnrDb)})").AppendLine();
+                sb.AppendLine($"## Error attribution (first {lc.AttributionSamples} samples; output SQNR with all Q/DQ on them: {Db(lc.AttributionOutputSqnrDb)})").AppendLine();
                 Table(sb, ["node", "op", "output SQNR (only this node quantized)", "share of output noise"],
                     attr.Take(Rows).Select(a => new[] { Cell(a.Node), a.OpType, Db(a.OutputSqnrDb), Percent(a.NoiseShare) }));
             }

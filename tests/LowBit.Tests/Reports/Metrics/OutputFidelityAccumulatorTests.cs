@@ -54,6 +54,24 @@ public class OutputFidelityAccumulatorTests
     }
 
     [Fact]
+    public void Result_NonFiniteValues_LeftOutOfKlAsOfEveryOtherMetric()
+    {
+        // Row 0 is clean. Row 1 has a NaN in the test model's class 2: KL and cosine use classes 0, 1, 3 of that row,
+        // as SQNR does, and the pair is counted. Row 2 is all NaN in the reference: no finite pair, out of both means.
+        var r = Tensor.FromArray(new float[] { 2, 0, 1, 0, 1, 3, 5, 0, float.NaN, float.NaN, float.NaN, float.NaN }, 3, 4);
+        var t = Tensor.FromArray(new float[] { 1, 0, 1, 1, 1, 2, float.NaN, 1, 0, 0, 0, 0 }, 3, 4);
+        var acc = new OutputFidelityAccumulator("logits", classifier: true);
+        acc.Add(r, t);
+        var f = acc.Result();
+        double kl0 = Divergence.SoftmaxKl([2, 0, 1, 0], [1, 0, 1, 1]), kl1 = Divergence.SoftmaxKl([1, 3, 0], [1, 2, 1]);
+        Assert.Equal((kl0 + kl1) / 2, f.KlDivergence!.Value, 12);
+        double cos0 = 3 / Math.Sqrt(5 * 3.0), cos1 = 7 / Math.Sqrt(10 * 6.0);
+        Assert.Equal((cos0 + cos1) / 2, f.CosineMean, 12);
+        Assert.Equal(5, f.NonFinite);
+        Assert.Equal(3, f.Samples);
+    }
+
+    [Fact]
     public void Result_NotClassifier_HasNoAgreement()
     {
         var x = Tensor.FromArray(new float[] { 1, 2, 3, 4 }, 1, 4);

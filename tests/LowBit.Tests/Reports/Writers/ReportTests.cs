@@ -118,6 +118,33 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void Write_Markdown_LabelsTheAttributionSubset()
+    {
+        // Full(): 6 batches of 2 compared, attribution on the first 2 batches. The output SQNR over all 12 samples and
+        // the all-quantized SQNR on the 4 attribution samples are different figures and each says which samples it covers.
+        var r = Full();
+        string md = File.ReadAllText(r.Write(dir).Markdown);
+        Assert.Contains($"Output SQNR with all Q/DQ, over the 12 samples: {ReportFormat.Db(r.Layers!.OutputSqnrDb)}", md);
+        Assert.Contains($"## Error attribution (first 4 samples; output SQNR with all Q/DQ on them: {ReportFormat.Db(r.Layers.AttributionOutputSqnrDb)})", md);
+    }
+
+    [Fact]
+    public void Figures_OneThreadLatency_CaptionIsSingular()
+    {
+        var r = new Report { Created = null, Latency = new LatencyComparison("ort", 1, 1, 20, 3.2, 1.6) };
+        Assert.Contains(r.Figures(), f => f.Caption == "Latency (ort, 1 thread, batch 1)");
+    }
+
+    [Fact]
+    public void Tool_IsTheInformationalVersion()
+    {
+        // Not the assembly version (1.0.0.0 when no Version is set): the number `lowbit --version` prints.
+        var v = typeof(Report).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        Assert.Equal("LowBit " + v, new Report().Tool);
+    }
+
+    [Fact]
     public void Write_EmptyReport_WritesValidFilesWithoutFigures()
     {
         var files = new Report { Created = null }.Write(dir);
