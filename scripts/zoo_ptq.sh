@@ -14,7 +14,7 @@ CALIB=(--calib-data fashion-mnist:train --calib-samples 512)
 
 top1() {  # top-1 in percent of MODEL on the test split, in ONNX Runtime
   "$LOWBIT" eval "$1" --dataset fashion-mnist:test --engine ort --json \
-    | /usr/bin/python3 -c 'import json,sys; print(f"{100 * json.load(sys.stdin)["classification"]["top1"]:.2f}")'
+    | /usr/bin/python3 -c 'import json,sys; print("%.2f" % (100 * json.load(sys.stdin)["classification"]["top1"]))'
 }
 
 echo "| model | FP32 | W8A8 per-channel | W8A8 per-tensor | W4A8 per-channel | W4 weight-only (group 32) |"

@@ -117,7 +117,7 @@ public class AffineQuantizeTests
         var codes = new int[120];
         var up = new RecordingCeiling();
         Affine.Quantize(x, shape, p, codes, up);
-        Assert.All(codes, c => Assert.Equal(3, c));  // 0.3 / (1/7.5) = 2.25 → ceiling 3 (nearest would give 2)
+        Assert.All(codes, c => Assert.Equal(3, c));  // s = 1/7: 0.3·7 = 2.1 → ceiling 3 (nearest would give 2)
         Assert.Equal(Enumerable.Range(0, 120), up.Seen.Order());
         Affine.Quantize(x, shape, p, codes);
         Assert.All(codes, c => Assert.Equal(2, c));

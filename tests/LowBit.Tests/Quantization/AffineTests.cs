@@ -57,9 +57,26 @@ public class AffineTests
         Assert.Equal(128, Affine.Choose(UInt8, QuantScheme.Symmetric, -1, 3).ZeroPoints[0]);
         Assert.Equal(0, Affine.Choose(Int4, QuantScheme.Symmetric, -1, 3).ZeroPoints[0]);
         Assert.Equal(8, Affine.Choose(UInt4, QuantScheme.Symmetric, -1, 3).ZeroPoints[0]);
-        // s = max|x| / ((qmax − qmin)/2)
-        Assert.Equal(3 / 127.5f, Affine.Choose(Int8, QuantScheme.Symmetric, -1, 3).Scales[0]);
         Assert.Equal(3 / 127f, Affine.Choose(FormatTable.Get("int8-narrow"), QuantScheme.Symmetric, -3, 1).Scales[0]);
+    }
+
+    [Theory]
+    [InlineData("int4", -1, 3, 3 / 7.0)]    // led by the maximum: +3 ↦ qmax = 7 exactly (not 7.5, clipped to 7)
+    [InlineData("int4", -3, 1, 3 / 8.0)]    // led by the minimum: −3 ↦ qmin = −8, the extra negative level
+    [InlineData("int8", -1, 3, 3 / 127.0)]
+    [InlineData("int8", -3, 1, 3 / 128.0)]
+    [InlineData("uint4", -1, 3, 3 / 7.0)]   // z = 8: levels 9..15 above it, 0..7 below
+    [InlineData("int2", -0.5, 0.5, 0.5)]    // [−2, 1]: the positive side needs s = 0.5
+    public void Choose_Symmetric_SmallestScaleThatClipsNeitherEnd(string format, double min, double max, double scale)
+    {
+        var f = FormatTable.Get(format);
+        var p = Affine.Choose(f, QuantScheme.Symmetric, min, max);
+        Assert.Equal((float)scale, p.Scales[0]);
+        // both ends survive a round trip exactly (scale chosen so they land on grid points)
+        var y = new float[2];
+        Affine.FakeQuantize([(float)min, (float)max], [2], p, y);
+        double dominant = Math.Abs(min) > max ? min : max;
+        Assert.Equal(dominant, y[Math.Abs(min) > max ? 0 : 1], 6);
     }
 
     [Fact]
@@ -142,8 +159,8 @@ public class AffineTests
                 for (int i = 0; i < 3; i++)
                 {
                     var block = Enumerable.Range(b * 16, Math.Min(16, 40 - b * 16)).Select(k => x[(o * 40 + k) * 3 + i]).ToArray();
-                    float amax = block.Max(MathF.Abs);
-                    Assert.Equal(amax / 7.5f, p.Scales[(o * 3 + b) * 3 + i], 6);
+                    float scale = Math.Max(-Math.Min(block.Min(), 0) / 8, Math.Max(block.Max(), 0) / 7);
+                    Assert.Equal(scale, p.Scales[(o * 3 + b) * 3 + i], 6);
                 }
     }
 

@@ -19,9 +19,9 @@ public class QuantizerNumericsTests
 {
     public static TheoryData<string> ZooModels() => new(ModelZoo.Names);
 
-    private static List<IReadOnlyDictionary<string, Tensor>> ZooData(Graph.Graph g, int count)
+    private static List<IReadOnlyDictionary<string, Tensor>> ZooData(Graph.Graph g, int count, int batch = 2)
     {
-        if (g.RealInputs.First().DType != DType.Int64) return RandomData(g, count);
+        if (g.RealInputs.First().DType != DType.Int64) return RandomData(g, count, batch);
         var rng = new Random(1);
         var input = g.RealInputs.First();
         int t = (int)input.Shape![1].Value!.Value;
@@ -88,7 +88,9 @@ public class QuantizerNumericsTests
     public void WeightOnlyAndDynamic_ZooModel_RunInOrtCloseToSimulation(string name)
     {
         var g = ModelZoo.Build(name);
-        var x = ZooData(g, 1)[0];
+        // 32 images: an untrained model's logits are nearly tied, so a single sample flipping between engines must not
+        // decide the top-1 agreement below (vit-tiny flipped 1 of 2).
+        var x = ZooData(g, 1, batch: 32)[0];
         var fl = RunLowBit(g, x);
         foreach (var config in new[]
         {

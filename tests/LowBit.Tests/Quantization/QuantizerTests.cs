@@ -107,7 +107,10 @@ public class QuantizerTests
             Assert.All(codes, c => Assert.InRange(c, -64, 63));
         }
         var x = RandomData(Model, 1)[0];
-        Assert.True(MaxAbsDiff(RunLowBit(q.Graph, x), RunOrt(q.Graph, x)) < 1e-5f);
+        // ONNX Runtime requantizes with a rounded float multiplier, LowBit divides by the scale: a code can differ by one,
+        // which moves this output by about one output step (measured 0.46 % of max |y|); allowed 1 %.
+        var y = RunLowBit(q.Graph, x);
+        Assert.True(MaxAbsDiff(y, RunOrt(q.Graph, x)) <= 0.01f * MaxAbs(y), $"ORT differs by {MaxAbsDiff(y, RunOrt(q.Graph, x))}");
     }
 
     [Fact]
