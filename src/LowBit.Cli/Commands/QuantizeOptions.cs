@@ -1,3 +1,4 @@
+using LowBit.Cli.Support;
 using System.CommandLine;
 using LowBit.Formats;
 using LowBit.Quantization;
@@ -120,12 +121,7 @@ internal sealed class QuantizeOptions
             excludeNodes: exclude.Where(x => !opTypes.Contains(x)), excludeOpTypes: exclude.Where(opTypes.Contains),
             recipe: recipePath is null ? null : QuantRecipe.Load(recipePath), exportOpset: pr.GetValue(Opset));
         var config = Make(weights);
-        // Weights of 7 bits (reduce-range, decided for this CPU or forced) or 4 and fewer have too few levels for min-max
-        // ranges; MSE-chosen clipping per channel/group recovers part of that (ResNet18 feature cosine, docs/results.md:
-        // int4 group:32 weight-only 0.774 → 0.864), while for full 8-bit weights it measured within noise of min-max.
-        // So without --weight-range, those weights use mse.
-        if (wr is null && config.Weights is { } w && (w.Format.BitsPerWeight <= 4 || CpuDefaults.Decide(config).ReduceRange))
-            config = Make(new WeightQuantConfig(config.Weights.Format, config.Weights.Granularity, config.Weights.Scheme, Quantization.WeightRange.Mse));
+        if (wr is null) config = WeightRangeDefault.Apply(config, Make);
         return config;
     }
 
