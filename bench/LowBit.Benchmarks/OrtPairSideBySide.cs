@@ -23,9 +23,9 @@ internal static class OrtPairSideBySide
             Console.Error.WriteLine("usage: ort-pair A.onnx B.onnx [--threads 2] [--rounds 15] [--block 5] (both files must exist)");
             return 2;
         }
-        int threads = int.Parse(Option(args, "--threads", "2"));
-        int rounds = int.Parse(Option(args, "--rounds", "15"));
-        int block = int.Parse(Option(args, "--block", "5"));
+        int threads = int.Parse(ResNetSideBySide.Option(args, "--threads", "2"));
+        int rounds = int.Parse(ResNetSideBySide.Option(args, "--rounds", "15"));
+        int block = int.Parse(ResNetSideBySide.Option(args, "--block", "5"));
 
         var a = OnnxImporter.Load(args[0]);
         var b = OnnxImporter.Load(args[1]);
@@ -52,12 +52,12 @@ internal static class OrtPairSideBySide
             var tb = Time(block, () => ortB.RunPrepared(inNames, inputs, outB));
             timesA.AddRange(ta);
             timesB.AddRange(tb);
-            ratios.Add(Median(tb) / Median(ta));
+            ratios.Add(ResNetSideBySide.Median(tb) / ResNetSideBySide.Median(ta));
         }
         Console.WriteLine($"ONNX Runtime, input {input.Name} [{string.Join(",", shape)}], threads {threads}, {rounds} rounds of {block} runs per file");
-        Console.WriteLine($"A {args[0]}: median {Median(timesA):F2} ms (min {timesA.Min():F2})");
-        Console.WriteLine($"B {args[1]}: median {Median(timesB):F2} ms (min {timesB.Min():F2})");
-        Console.WriteLine($"B/A: median of per-round ratios {Median(ratios):F3} (range {ratios.Min():F3}–{ratios.Max():F3}), ratio of minima {timesB.Min() / timesA.Min():F3}");
+        Console.WriteLine($"A {args[0]}: median {ResNetSideBySide.Median(timesA):F2} ms (min {timesA.Min():F2})");
+        Console.WriteLine($"B {args[1]}: median {ResNetSideBySide.Median(timesB):F2} ms (min {timesB.Min():F2})");
+        Console.WriteLine($"B/A: median of per-round ratios {ResNetSideBySide.Median(ratios):F3} (range {ratios.Min():F3}–{ratios.Max():F3}), ratio of minima {timesB.Min() / timesA.Min():F3}");
         return 0;
     }
 
@@ -71,17 +71,5 @@ internal static class OrtPairSideBySide
             if (i > 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
         }
         return times;
-    }
-
-    private static double Median(List<double> v)
-    {
-        var s = v.OrderBy(x => x).ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 }
