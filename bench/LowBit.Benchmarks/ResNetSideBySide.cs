@@ -15,7 +15,9 @@ namespace LowBit.Benchmarks;
 /// other). Reports each engine's median and minimum latency, the median of per-round ratios LowBit/ORT (the figure to
 /// quote on a shared machine), the ratio of minima (closest to an idle machine), and the parity error
 /// max|LowBit − ORT| / max|ORT|.
-/// Usage: <c>resnet [--batch 1,8] [--threads 2] [--rounds 10] [--block 5] [--cpu-time] [--model path]</c>.
+/// Usage: <c>resnet [--batch 1,8] [--threads 2] [--rounds 10] [--block 5] [--cpu-time] [--model path]</c>;
+/// <c>resnet --profile [--batch 8] [--threads 2]</c> times LowBit's nodes (SessionOptions.Profile) at 1 and N threads
+/// instead: where the multi-thread speed-up is lost.
 /// </summary>
 internal static class ResNetSideBySide
 {
@@ -33,6 +35,11 @@ internal static class ResNetSideBySide
             return 2;
         }
         Console.WriteLine($"model {path}");
+        if (args.Contains("--profile"))
+        {
+            foreach (int batch in batches) Profile(path, batch, threads);
+            return 0;
+        }
         Console.WriteLine($"{(cpuTime ? "process CPU time" : "wall time")}, threads {threads}, {rounds} rounds of {block} runs per engine (first of each block dropped), kernel {Kernels.KernelTable.Sgemm.Name}");
         foreach (int batch in batches) Measure(path, batch, threads, rounds, block);
         return 0;
@@ -90,6 +97,36 @@ internal static class ResNetSideBySide
         Console.WriteLine($"batch {batch}: LowBit median {Median(lowbit):F2} ms (min {lowbit.Min():F2}), ORT median {Median(onnx):F2} ms (min {onnx.Min():F2}); " +
             $"LowBit/ORT: median of per-round ratios {Median(ratios):F3} (range {ratios.Min():F3}–{ratios.Max():F3}), ratio of minima {lowbit.Min() / onnx.Min():F3}; " +
             $"parity max|diff|/max|ORT| = {maxDiff / maxRef:E2}");
+    }
+
+    /// <summary>Per node: milliseconds per run at 1 and <paramref name="threads"/> threads (10 runs after 3 warm-ups) and
+    /// the speed-up, largest 1-thread cost first; totals per op type at the end.</summary>
+    private static void Profile(string path, int batch, int threads)
+    {
+        var graph = WithBatch(OnnxImporter.Load(path), batch);
+        var input = graph.Inputs[0];
+        var shape = input.Shape!.Select(d => (int)d.Value!).ToArray();
+        var rnd = new Random(42);
+        var x = Tensor.FromArray(Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => (float)(rnd.NextDouble() * 255 - 128)).ToArray(), shape);
+        var feed = new Dictionary<string, Tensor> { [input.Name] = x };
+        Dictionary<(string Node, string OpType), double> Times(int t)
+        {
+            var warm = new Session(graph, new LowBit.Runtime.SessionOptions(t));
+            for (int i = 0; i < 3; i++) warm.Run(feed);
+            var s = new Session(graph, new LowBit.Runtime.SessionOptions(t) { Profile = true });
+            for (int i = 0; i < 10; i++) s.Run(feed);
+            return s.NodeTimes.ToDictionary(kv => kv.Key, kv => kv.Value / 10);
+        }
+        var one = Times(1);
+        var many = Times(threads);
+        Console.WriteLine($"batch {batch}: {one.Values.Sum():F1} ms at 1 thread, {many.Values.Sum():F1} ms at {threads} (×{one.Values.Sum() / many.Values.Sum():F2})");
+        foreach (var (key, ms) in one.OrderByDescending(kv => kv.Value).Take(25))
+            Console.WriteLine($"  {key.Node,-28} {key.OpType,-22} {ms,8:F2} ms {many.GetValueOrDefault(key),8:F2} ms  ×{ms / Math.Max(1e-9, many.GetValueOrDefault(key)):F2}");
+        foreach (var group in one.GroupBy(kv => kv.Key.OpType).OrderByDescending(gr => gr.Sum(kv => kv.Value)))
+        {
+            double a = group.Sum(kv => kv.Value), b = group.Sum(kv => many.GetValueOrDefault(kv.Key));
+            Console.WriteLine($"  total {group.Key,-22} {a,8:F2} ms {b,8:F2} ms  ×{a / Math.Max(1e-9, b):F2}");
+        }
     }
 
     private static bool cpuTime;

@@ -27,6 +27,10 @@ public sealed class Session
         plan = new ExecutionPlan(graph);
     }
 
+    /// <summary>With <see cref="SessionOptions.Profile"/>: wall milliseconds per node (name and op type of the graph that
+    /// ran, the optimized copy unless hooks are installed), summed over every Run since the session was made.</summary>
+    public Dictionary<(string Node, string OpType), double> NodeTimes { get; } = new();
+
     /// <summary>Adds a hook called for every value produced (see <see cref="ValueHook"/>).</summary>
     public void AddHook(ValueHook hook) => hooks.Add(hook);
     public void ClearHooks() => hooks.Clear();
@@ -120,7 +124,13 @@ public sealed class Session
                 Opset = step.Op.Opset,
                 RunSubgraph = (g, args) => RunSubgraph(g, args, Lookup),
             };
+            long started = Options.Profile ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             var outs = step.Op.Invoke(ctx, ins);
+            if (Options.Profile)
+            {
+                var key = (step.Op.Node.Name, step.Op.Node.OpType);
+                NodeTimes[key] = NodeTimes.GetValueOrDefault(key) + System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
             List<Array>? replaced = null;
             for (int o = 0; o < step.Outputs.Length; o++)
             {

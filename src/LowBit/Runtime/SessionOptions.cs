@@ -12,6 +12,8 @@ public sealed record SessionOptions
     /// optimization removed, use the graph as written. The session snapshots its weights on its first optimized run:
     /// after editing initializers in place (training), create a new Session or set this to false.</summary>
     public bool Optimize { get; init; } = true;
+    /// <summary>Time every node (<see cref="Session.NodeTimes"/>): one timestamp pair per node, off by default.</summary>
+    public bool Profile { get; init; }
 
     public SessionOptions()
     {
