@@ -32,6 +32,11 @@ public class ResNet18ParityTests
     [ResNet18Fact]
     public void ResNet18_Batch3_MatchesOrt() => AssertParity(batch: 3, optimize: true);
 
+    /// <summary>Batch 5 on 2 threads: deep layers give each thread its own run of images (2 and 3), with the fused
+    /// residual and bias sliced per run.</summary>
+    [ResNet18Fact]
+    public void ResNet18_Batch5_MatchesOrt() => AssertParity(batch: 5, optimize: true);
+
     [ResNet18Fact]
     public void ResNet18_Batch2Unoptimized_MatchesOrt() => AssertParity(batch: 2, optimize: false);
 

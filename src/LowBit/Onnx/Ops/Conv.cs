@@ -66,9 +66,17 @@ internal static class ConvOps
             int tasks = n * groups, degree = Parallelism.Degree;
             // Deep layers (more weights than one image's pixels): one GEMM per group over the whole batch streams the
             // weights once; shallow layers run image by image, images spread over threads.
+            // With at least two images per thread, each thread takes its own contiguous run of images (threads inside
+            // one GEMM scaled 1.45–1.55× on 2 cores for ResNet18's deep layers at batch 8, `resnet --profile`).
             if (n > 1 && spec.Rank <= 2 && !transposed && mg > plane)
             {
-                for (int g = 0; g < groups; g++) ConvBatch(x, b, spec, packed[g], g, cg, mg, y, tail, degree);
+                int chunks = degree > 1 && n >= 2 * degree ? degree : 1;
+                Parallelism.For(chunks, ch =>
+                {
+                    int i0 = (int)((long)n * ch / chunks), i1 = (int)((long)n * (ch + 1) / chunks);
+                    for (int g = 0; g < groups; g++)
+                        ConvBatch(x, b, spec, packed[g], g, cg, mg, y, tail, chunks > 1 ? 1 : degree, i0, i1 - i0);
+                });
                 if (residual is not null && !fuseResidual) AddThenActivate(y, residual, fusion);
                 return y;
             }
@@ -110,10 +118,12 @@ internal static class ConvOps
         }
     }
 
-    private static void ConvBatch(Tensor x, Tensor? b, WindowSpec spec, PackedMatrix packed, int g, int cg, int mg, Tensor y, Fusion f, int threads)
+    /// <summary>Group <paramref name="g"/> of images [i0, i0 + count) as one GEMM over the batch (weights streamed once).</summary>
+    private static void ConvBatch(Tensor x, Tensor? b, WindowSpec spec, PackedMatrix packed, int g, int cg, int mg, Tensor y, Fusion f, int threads,
+        int i0, int count)
     {
-        int n = x.Shape[0], c = x.Shape[1], m = y.Shape[1], plane = spec.OutputSize, inPlane = spec.InputSize;
-        int outStart = g * mg * plane, outLength = (n - 1) * m * plane + mg * plane;
+        int c = x.Shape[1], m = y.Shape[1], plane = spec.OutputSize, inPlane = spec.InputSize;
+        int outStart = (i0 * m + g * mg) * plane, outLength = (count - 1) * m * plane + mg * plane;
         var ep = new GemmEpilogue
         {
             RowBias = b is null ? default : b.AsReadOnlySpan<float>().Slice(g * mg, mg),
@@ -122,7 +132,7 @@ internal static class ConvOps
             ClipMin = f.ClipMin,
             ClipMax = f.ClipMax,
         };
-        GemmF32.Kernel.Conv2D(packed, x.AsReadOnlySpan<float>()[(g * cg * inPlane)..], (long)c * inPlane, n, spec.To2D(cg),
+        GemmF32.Kernel.Conv2D(packed, x.AsReadOnlySpan<float>()[((i0 * c + g * cg) * inPlane)..], (long)c * inPlane, count, spec.To2D(cg),
             y.AsSpan<float>().Slice(outStart, outLength), (long)m * plane, ep, threads);
     }
 
