@@ -107,8 +107,15 @@ internal static class ConvGrad
             int gi = g;
             if (n > 1 && !transposed && cg > inPlane)
             {
-                gemm.Conv2D(packed, dy.AsReadOnlySpan<float>()[(gi * mg * outPlane)..], (long)m * outPlane, n, shape,
-                    dx.AsSpan<float>().Slice(gi * cg * inPlane, (n - 1) * c * inPlane + cg * inPlane), (long)c * inPlane, default, degree);
+                // As the forward: with two or more images per thread, each thread takes its own run of images.
+                int chunks = degree > 1 && n >= 2 * degree ? degree : 1;
+                Parallelism.For(chunks, ch =>
+                {
+                    int i0 = (int)((long)n * ch / chunks), count = (int)((long)n * (ch + 1) / chunks) - i0;
+                    gemm.Conv2D(packed, dy.AsReadOnlySpan<float>()[((i0 * m + gi * mg) * outPlane)..], (long)m * outPlane, count, shape,
+                        dx.AsSpan<float>().Slice((i0 * c + gi * cg) * inPlane, (count - 1) * c * inPlane + cg * inPlane), (long)c * inPlane,
+                        default, chunks > 1 ? 1 : degree);
+                });
                 continue;
             }
             bool perImage = degree > 1 && n >= degree;

@@ -78,6 +78,12 @@ public class ConvGradTests
     public void Conv_DeepSmallPlane_MatchesFiniteDifferences() =>
         Conv(16, [2, 20, 3, 3], [4, 20, 3, 3]).Attr("pads", new long[] { 1, 1, 1, 1 }).Run();
 
+    /// <summary>Five images on a multi-core machine: the deep forward and dX give each thread its own run of images
+    /// (2 and 3 on two cores), slicing inputs, outputs and bias per run.</summary>
+    [Fact]
+    public void Conv_DeepSmallPlaneFiveImages_MatchesFiniteDifferences() =>
+        Conv(17, [5, 20, 3, 3], [12, 20, 3, 3]).Attr("pads", new long[] { 1, 1, 1, 1 }).Run();
+
     /// <summary>A 3-pixel plane with 16 channels: dX runs on the transposed (channels along the vector lanes) kernel.</summary>
     [Fact]
     public void Conv_TinyPlaneTransposedKernel_MatchesFiniteDifferences() =>
