@@ -64,10 +64,10 @@ internal static class ConvOps
             bool transposed = spec.Rank <= 2 && GemmF32.Kernel.PrefersTransposedConv(mg, plane);
             var packed = PackedWeights.ConvGroups(w, groups, transposed, fusion.WeightOwner);
             int tasks = n * groups, degree = Parallelism.Degree;
-            // Deep layers (more weights than one image's pixels): one GEMM per group over the whole batch streams the
-            // weights once; shallow layers run image by image, images spread over threads.
-            // With at least two images per thread, each thread takes its own contiguous run of images (threads inside
-            // one GEMM scaled 1.45–1.55× on 2 cores for ResNet18's deep layers at batch 8, `resnet --profile`).
+            // Deep layers (more weights than one image's pixels): one GEMM per group over a run of images streams the
+            // weights once per run. With at least two images per thread each thread takes its own run; otherwise the
+            // threads share one GEMM over the whole batch (that scaled only 1.45–1.55× on 2 cores for ResNet18's deep
+            // layers at batch 8, `resnet --profile`). Shallow layers run image by image, images spread over threads.
             if (n > 1 && spec.Rank <= 2 && !transposed && mg > plane)
             {
                 int chunks = degree > 1 && n >= 2 * degree ? degree : 1;
