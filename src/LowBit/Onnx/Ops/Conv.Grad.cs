@@ -108,13 +108,12 @@ internal static class ConvGrad
             if (n > 1 && !transposed && cg > inPlane)
             {
                 // As the forward: with two or more images per thread, each thread takes its own run of images.
-                int chunks = degree > 1 && n >= 2 * degree ? degree : 1;
-                Parallelism.For(chunks, ch =>
+                ConvOps.ForImageRuns(n, 2, (i0, i1, threads) =>
                 {
-                    int i0 = (int)((long)n * ch / chunks), count = (int)((long)n * (ch + 1) / chunks) - i0;
+                    int count = i1 - i0;
                     gemm.Conv2D(packed, dy.AsReadOnlySpan<float>()[((i0 * m + gi * mg) * outPlane)..], (long)m * outPlane, count, shape,
                         dx.AsSpan<float>().Slice((i0 * c + gi * cg) * inPlane, (count - 1) * c * inPlane + cg * inPlane), (long)c * inPlane,
-                        default, chunks > 1 ? 1 : degree);
+                        default, threads);
                 });
                 continue;
             }
@@ -139,7 +138,7 @@ internal static class ConvGrad
         var gemm = GemmF32.Kernel;
         var packed = new PackedMatrix[groups];
         for (int g = 0; g < groups; g++) packed[g] = gemm.PackA(true, k, mg, w.AsReadOnlySpan<float>().Slice(g * mg * k, mg * k), k);
-        ForImages(n, (i0, i1, threads) =>
+        ConvOps.ForImageRuns(n, 1, (i0, i1, threads) =>
         {
             var col = ArrayPool<float>.Shared.Rent(k * p);
             try
@@ -261,12 +260,4 @@ internal static class ConvGrad
             }
     }
 
-    /// <summary>Splits images into at most <see cref="Parallelism.Degree"/> contiguous ranges; body(i0, i1, threads) gets
-    /// the threads its GEMMs may use (all of them when there is one range).</summary>
-    private static void ForImages(int n, Action<int, int, int> body)
-    {
-        int parts = Math.Max(1, Math.Min(Parallelism.Degree, n));
-        int threads = parts == 1 ? Parallelism.Degree : 1;
-        Parallelism.For(parts, part => body((int)((long)n * part / parts), (int)((long)n * (part + 1) / parts), threads));
-    }
 }

@@ -70,12 +70,9 @@ internal static class ConvOps
             // layers at batch 8, `resnet --profile`). Shallow layers run image by image, images spread over threads.
             if (n > 1 && spec.Rank <= 2 && !transposed && mg > plane)
             {
-                int chunks = degree > 1 && n >= 2 * degree ? degree : 1;
-                Parallelism.For(chunks, ch =>
+                ForImageRuns(n, 2, (i0, i1, threads) =>
                 {
-                    int i0 = (int)((long)n * ch / chunks), i1 = (int)((long)n * (ch + 1) / chunks);
-                    for (int g = 0; g < groups; g++)
-                        ConvBatch(x, b, spec, packed[g], g, cg, mg, y, tail, chunks > 1 ? 1 : degree, i0, i1 - i0);
+                    for (int g = 0; g < groups; g++) ConvBatch(x, b, spec, packed[g], g, cg, mg, y, tail, threads, i0, i1 - i0);
                 });
                 if (residual is not null && !fuseResidual) AddThenActivate(y, residual, fusion);
                 return y;
@@ -116,6 +113,16 @@ internal static class ConvOps
         {
             ArrayPool<float>.Shared.Return(col);
         }
+    }
+
+    /// <summary>Splits n images into at most <see cref="Parallelism.Degree"/> contiguous runs of at least
+    /// <paramref name="minPerRun"/> images; body(i0, i1, threads) gets the threads its GEMMs may use (all of them when
+    /// there is one run, else 1).</summary>
+    internal static void ForImageRuns(int n, int minPerRun, Action<int, int, int> body)
+    {
+        int parts = Math.Max(1, Math.Min(Parallelism.Degree, n / Math.Max(1, minPerRun)));
+        int threads = parts == 1 ? Parallelism.Degree : 1;
+        Parallelism.For(parts, part => body((int)((long)n * part / parts), (int)((long)n * (part + 1) / parts), threads));
     }
 
     /// <summary>Group <paramref name="g"/> of images [i0, i0 + count) as one GEMM over the batch (weights streamed once).</summary>
