@@ -54,19 +54,19 @@ public static class Pooling
                     }
                 }
             }
-            else if (StartWindow(s, oc, kc))
+            else if (PoolWindow.StartWindow(s, oc, kc))
             {
                 do
                 {
-                    int i = WindowIndex(s, oc, kc);
+                    int i = PoolWindow.WindowIndex(s, oc, kc);
                     T v = x[i];
                     if (bestAt < 0 || v > best) { best = v; bestAt = i; }
                 }
-                while (NextInWindow(s, oc, kc));
+                while (PoolWindow.NextInWindow(s, oc, kc));
             }
             y[o] = best;
             if (wantIdx) indices[o] = bestAt < 0 ? -1 : indexBase + (columnMajor ? ColumnMajor(bestAt, s.Input, pos) : bestAt);
-            Next(oc, s.Output);
+            PoolWindow.Next(oc, s.Output);
         }
     }
 
@@ -202,52 +202,13 @@ public static class Pooling
                     for (int kw = wl; kw < wh; kw++) sum += op.Map(x[row + kw * dw]);
                 }
             }
-            else if (StartWindow(s, oc, kc))
+            else if (PoolWindow.StartWindow(s, oc, kc))
             {
-                do sum += op.Map(x[WindowIndex(s, oc, kc)]);
-                while (NextInWindow(s, oc, kc));
+                do sum += op.Map(x[PoolWindow.WindowIndex(s, oc, kc)]);
+                while (PoolWindow.NextInWindow(s, oc, kc));
             }
             y[o] = op.Finish(sum, count, padded);
-            Next(oc, s.Output);
-        }
-    }
-
-    /// <summary>Sets kc to the window's first valid offsets; false when the window has no in-image element.</summary>
-    private static bool StartWindow(PoolShape s, ReadOnlySpan<int> oc, Span<int> kc)
-    {
-        for (int d = 0; d < kc.Length; d++)
-        {
-            var (lo, hi) = s.Valid[d][oc[d]];
-            if (lo >= hi) return false;
-            kc[d] = lo;
-        }
-        return true;
-    }
-
-    private static int WindowIndex(PoolShape s, ReadOnlySpan<int> oc, ReadOnlySpan<int> kc)
-    {
-        int flat = 0;
-        for (int d = 0; d < kc.Length; d++) flat = flat * s.Input[d] + (oc[d] * s.Strides[d] - s.PadBegin[d] + kc[d] * s.Dilations[d]);
-        return flat;
-    }
-
-    /// <summary>Odometer step over the valid offsets; false after the last.</summary>
-    private static bool NextInWindow(PoolShape s, ReadOnlySpan<int> oc, Span<int> kc)
-    {
-        for (int d = kc.Length - 1; d >= 0; d--)
-        {
-            if (++kc[d] < s.Valid[d][oc[d]].Hi) return true;
-            kc[d] = s.Valid[d][oc[d]].Lo;
-        }
-        return false;
-    }
-
-    private static void Next(Span<int> idx, int[] shape)
-    {
-        for (int d = idx.Length - 1; d >= 0; d--)
-        {
-            if (++idx[d] < shape[d]) return;
-            idx[d] = 0;
+            PoolWindow.Next(oc, s.Output);
         }
     }
 

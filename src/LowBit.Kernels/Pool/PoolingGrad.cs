@@ -34,18 +34,18 @@ public static class PoolingGrad
         {
             int bestAt = -1;
             float best = 0;
-            if (StartWindow(s, oc, kc))
+            if (PoolWindow.StartWindow(s, oc, kc))
             {
                 do
                 {
-                    int i = WindowIndex(s, oc, kc);
+                    int i = PoolWindow.WindowIndex(s, oc, kc);
                     float v = x[i];
                     if (bestAt < 0 || v > best) { best = v; bestAt = i; }
                 }
-                while (NextInWindow(s, oc, kc));
+                while (PoolWindow.NextInWindow(s, oc, kc));
             }
             if (bestAt >= 0) dx[bestAt] += dy[o];
-            Next(oc, s.Output);
+            PoolWindow.Next(oc, s.Output);
         }
     }
 
@@ -146,7 +146,7 @@ public static class PoolingGrad
                 padded *= s.Padded[d][oc[d]];
             }
             int divisor = countIncludePad ? padded : count;
-            if (count > 0 && StartWindow(s, oc, kc))
+            if (count > 0 && PoolWindow.StartWindow(s, oc, kc))
             {
                 float g = dy[o] / divisor;
                 if (rank == 2)
@@ -162,47 +162,10 @@ public static class PoolingGrad
                     }
                 }
                 else
-                    do dx[WindowIndex(s, oc, kc)] += g;
-                    while (NextInWindow(s, oc, kc));
+                    do dx[PoolWindow.WindowIndex(s, oc, kc)] += g;
+                    while (PoolWindow.NextInWindow(s, oc, kc));
             }
-            Next(oc, s.Output);
-        }
-    }
-
-    private static bool StartWindow(PoolShape s, ReadOnlySpan<int> oc, Span<int> kc)
-    {
-        for (int d = 0; d < kc.Length; d++)
-        {
-            var (lo, hi) = s.Valid[d][oc[d]];
-            if (lo >= hi) return false;
-            kc[d] = lo;
-        }
-        return true;
-    }
-
-    private static int WindowIndex(PoolShape s, ReadOnlySpan<int> oc, ReadOnlySpan<int> kc)
-    {
-        int flat = 0;
-        for (int d = 0; d < kc.Length; d++) flat = flat * s.Input[d] + (oc[d] * s.Strides[d] - s.PadBegin[d] + kc[d] * s.Dilations[d]);
-        return flat;
-    }
-
-    private static bool NextInWindow(PoolShape s, ReadOnlySpan<int> oc, Span<int> kc)
-    {
-        for (int d = kc.Length - 1; d >= 0; d--)
-        {
-            if (++kc[d] < s.Valid[d][oc[d]].Hi) return true;
-            kc[d] = s.Valid[d][oc[d]].Lo;
-        }
-        return false;
-    }
-
-    private static void Next(Span<int> idx, int[] shape)
-    {
-        for (int d = idx.Length - 1; d >= 0; d--)
-        {
-            if (++idx[d] < shape[d]) return;
-            idx[d] = 0;
+            PoolWindow.Next(oc, s.Output);
         }
     }
 
