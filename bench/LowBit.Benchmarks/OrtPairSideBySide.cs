@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LowBit.Onnx;
 using LowBit.OnnxRuntime;
 using LowBit.Tensors;
@@ -48,8 +47,8 @@ internal static class OrtPairSideBySide
         var ratios = new List<double>();
         for (int r = 0; r < rounds; r++)
         {
-            var ta = Time(block, () => ortA.RunPrepared(inNames, inputs, outA));
-            var tb = Time(block, () => ortB.RunPrepared(inNames, inputs, outB));
+            var ta = ResNetSideBySide.Time(block, () => ortA.RunPrepared(inNames, inputs, outA));
+            var tb = ResNetSideBySide.Time(block, () => ortB.RunPrepared(inNames, inputs, outB));
             timesA.AddRange(ta);
             timesB.AddRange(tb);
             ratios.Add(ResNetSideBySide.Median(tb) / ResNetSideBySide.Median(ta));
@@ -59,17 +58,5 @@ internal static class OrtPairSideBySide
         Console.WriteLine($"B {args[1]}: median {ResNetSideBySide.Median(timesB):F2} ms (min {timesB.Min():F2})");
         Console.WriteLine($"B/A: median of per-round ratios {ResNetSideBySide.Median(ratios):F3} (range {ratios.Min():F3}–{ratios.Max():F3}), ratio of minima {timesB.Min() / timesA.Min():F3}");
         return 0;
-    }
-
-    private static List<double> Time(int count, Action run)
-    {
-        var times = new List<double>();
-        for (int i = 0; i < count; i++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            run();
-            if (i > 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-        }
-        return times;
     }
 }

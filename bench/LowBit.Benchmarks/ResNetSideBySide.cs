@@ -134,7 +134,7 @@ internal static class ResNetSideBySide
     /// <summary>Wall time per run, or with --cpu-time the process's CPU time (user + system) per run: on a loaded
     /// machine that excludes time spent waiting for a core. Only meaningful with --threads 1 (ONNX Runtime's worker
     /// threads spin, which CPU time would bill).</summary>
-    private static List<double> Time(int count, Action run)
+    internal static List<double> Time(int count, Action run)
     {
         var times = new List<double>();
         using var self = Process.GetCurrentProcess();
