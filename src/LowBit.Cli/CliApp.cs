@@ -39,6 +39,7 @@ internal static class CliApp
                 new(pr.GetValue(globals.Json), pr.GetValue(globals.Verbose), stdout, stderr, cancellation)
                 {
                     InteractiveErr = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected,
+                    ProgressLines = ReferenceEquals(stderr, Console.Error) && Console.IsErrorRedirected,
                 };
             var root = Build(globals, Context);
             var parse = root.Parse(args);

@@ -28,6 +28,9 @@ internal sealed class CliContext
     public IAnsiConsole Console { get; }
     /// <summary>True when stderr is an interactive terminal (progress displays are shown only then).</summary>
     public bool InteractiveErr { get; init; }
+    /// <summary>True when stderr is redirected (a file, a pipe, CI): long phases then print plain progress lines there
+    /// (<see cref="Support.ProgressDisplay"/>), so a log shows the run is alive.</summary>
+    public bool ProgressLines { get; init; }
 
     public CliContext(bool json, bool verbose, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {

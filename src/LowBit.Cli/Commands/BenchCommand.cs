@@ -34,11 +34,9 @@ internal static class BenchCommand
         var engine = CommonOptions.Engine(both: true, defaultValue: "both");
         var threads = CommonOptions.Threads();
         var batch = CommonOptions.AtLeast("--batch", 1, "Batch size: the first dimension of every input (default: as declared, symbolic = 1)");
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs per engine before measuring", DefaultValueFactory = _ => 2, HelpName = "N" };
-        warmup.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--warmup must be at least 0"); });
+        var warmup = CommonOptions.Int("--warmup", 0, int.MaxValue, 2, "Untimed runs per engine before measuring");
         var iterations = CommonOptions.AtLeast("--iterations", 1, "Timed runs per engine (instead of --seconds)");
-        var seconds = new Option<double?>("--seconds") { Description = $"Time budget for the timed runs (default {DefaultSeconds})", HelpName = "S" };
-        seconds.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is double s && !(s > 0)) r.AddError("--seconds must be positive"); });
+        var seconds = CommonOptions.Number("--seconds", 0, exclusive: true, $"Time budget for the timed runs (default {DefaultSeconds})");
         var seed = CommonOptions.Seed("Seed of the random inputs");
         var dims = CommonOptions.Dims();
         var cmd = new Command("bench", "Time a model in LowBit and/or ONNX Runtime: median/p90 latency, throughput, peak memory, LowBit/ORT ratio")

@@ -56,32 +56,34 @@ internal static class CompareCommand
         int threads, string? reportDir)
     {
         var clock = Stopwatch.StartNew();
-        if (reportDir is not null && File.Exists(reportDir)) throw new LowBitException(ErrorKind.Usage, $"--report {reportDir}: is a file; expected a folder");
+        if (reportDir is not null) OutputFiles.CheckFolder("--report", reportDir);
         ctx.Trace($"loading {reference} and {model}");
         var floatGraph = OnnxImporter.Load(reference);
         var quantized = OnnxImporter.Load(model);
         UnsupportedOps.ThrowIfAny(floatGraph, reference);
         UnsupportedOps.ThrowIfAny(quantized, model);
-        var input = ModelData.SingleInput(floatGraph, reference);
-        ModelData.CheckSameInput(input, reference, quantized, model);
-        var data = ModelData.Open(spec, input, "--data");
-        int b = ModelData.BatchFor(input, batch ?? 8);
-        var options = new LayerComparisonOptions
-        {
-            Attribution = attribution,
-            AttributionBatches = Math.Max(1, QuantReportBuilder.AttributionSamples / b),
-            Threads = threads,
-        };
-        var result = ProgressDisplay.Run(ctx, p => LayerComparison.Run(floatGraph, quantized, data, b, samples, options, PhaseProgress.Eval(p)));
+        var (result, dataName) = ModelData.SingleInputOrNull(floatGraph) is { } input
+            ? CompareSingle(ctx, floatGraph, quantized, reference, model, input, spec, samples, batch, attribution, threads)
+            : CompareMulti(ctx, floatGraph, quantized, spec, samples, attribution, threads);
 
         string? html = null;
         if (reportDir is not null)
         {
             var r = new Report { Title = "LowBit layer comparison" }.WithModels(floatGraph, reference, quantized, model).WithLayers(result);
             if (ManifestOf(model) is { } m) r = r.WithManifest(m);
-            html = r.Write(reportDir).Html;
+            ctx.ThrowIfCancelled();
+            var folders = new NewFolders();
+            try
+            {
+                html = r.Write(folders.Create(reportDir)).Html;
+            }
+            catch
+            {
+                folders.RemoveAll();
+                throw;
+            }
         }
-        var output = new CompareResult("compare", Format.FullPath(reference), Format.FullPath(model), data.Name, result.Samples, result.OutputSqnrDb,
+        var output = new CompareResult("compare", Format.FullPath(reference), Format.FullPath(model), dataName, result.Samples, result.OutputSqnrDb,
             result.Layers.Select(l => new CompareLayer(l.Tensor, l.Kind, l.Node, l.OpType, l.Format?.ToString(), l.FloatMin, l.FloatMax,
                 l.Format?.ClipMin, l.Format?.ClipMax, l.SqnrDb, l.SqnrBeforeQuantizationDb, l.Cosine, l.MaxAbsError)).ToList(),
             result.AttributionSamples, result.AttributionOutputSqnrDb,
@@ -92,6 +94,40 @@ internal static class CompareCommand
         if (ctx.Json) ctx.WriteJson(output);
         else ComparePrinter.Print(ctx.Console, output, rows);
         return ErrorBoundary.Ok;
+    }
+
+    private static (LayerComparisonResult, string) CompareSingle(CliContext ctx, Graph.Graph floatGraph, Graph.Graph quantized, string reference,
+        string model, Graph.ValueInfo input, string spec, int samples, int? batch, bool attribution, int threads)
+    {
+        ModelData.CheckSameInput(input, reference, quantized, model);
+        var data = ModelData.Open(spec, input, "--data");
+        foreach (var w in DataSanity.Check(model, data, input.Name, spec)) ctx.Warn(w);
+        int b = ModelData.BatchFor(input, batch ?? 8);
+        var options = new LayerComparisonOptions
+        {
+            Attribution = attribution,
+            AttributionBatches = Math.Max(1, QuantReportBuilder.AttributionSamples / b),
+            Threads = threads,
+            Cancellation = ctx.Cancellation,
+        };
+        var result = ProgressDisplay.Run(ctx, p => LayerComparison.Run(floatGraph, quantized, data, b, samples, options, PhaseProgress.Eval(p)));
+        return (result, data.Name);
+    }
+
+    /// <summary>Several inputs: one model call per sample of a multi-input spec (npz=, npy=NAME:...,NAME=...), batch 1.</summary>
+    private static (LayerComparisonResult, string) CompareMulti(CliContext ctx, Graph.Graph floatGraph, Graph.Graph quantized, string spec,
+        int samples, bool attribution, int threads)
+    {
+        var source = ModelData.OpenSamples(spec, floatGraph, [], "--data").Take(samples);
+        var options = new LayerComparisonOptions
+        {
+            Attribution = attribution,
+            AttributionBatches = QuantReportBuilder.AttributionSamples,
+            Threads = threads,
+            Cancellation = ctx.Cancellation,
+        };
+        var result = ProgressDisplay.Run(ctx, p => LayerComparison.Run(floatGraph, quantized, source, options, PhaseProgress.Eval(p)));
+        return (result, source.Name);
     }
 
     /// <summary>"--exclude A --exclude B" (shell-quoted), or null when there is nothing to suggest.</summary>

@@ -21,13 +21,10 @@ internal static class DemoCommand
     {
         var model = new Option<string?>("--model", "-m") { Description = "Classifier to quantize instead of the shipped fashion-cnn (input [N,1,28,28], 10 classes)", HelpName = "FILE" };
         var output = new Option<string>("--out", "-o") { Description = "Report folder", HelpName = "DIR", DefaultValueFactory = _ => "demo-report" };
-        var calib = new Option<int>("--calib-samples") { Description = "Calibration images (the first ones of the subset; accuracy is measured on the others)", HelpName = "N", DefaultValueFactory = _ => 200 };
-        calib.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 999) r.AddError("--calib-samples must be in 1..999"); });
+        var calib = CommonOptions.Int("--calib-samples", 1, 999, 200, "Calibration images (the first ones of the subset; accuracy is measured on the others)");
         var eval = CommonOptions.AtLeast("--eval-samples", 1, "Evaluate on at most N images (default: every image not used for calibration)");
-        var compare = new Option<int>("--compare-samples") { Description = "Images for each report's per-layer comparison (0 skips it)", HelpName = "N", DefaultValueFactory = _ => 64 };
-        compare.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--compare-samples must be at least 0"); });
-        var seconds = new Option<double>("--bench-seconds") { Description = "Time budget of the latency measurement (all models interleaved)", HelpName = "S", DefaultValueFactory = _ => 4 };
-        seconds.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--bench-seconds must be positive"); });
+        var compare = CommonOptions.Int("--compare-samples", 0, int.MaxValue, 64, "Images for each report's per-layer comparison (0 skips it)");
+        var seconds = CommonOptions.Number("--bench-seconds", 0, exclusive: true, "Time budget of the latency measurement (all models interleaved; default 4)");
         var threads = CommonOptions.Threads();
         var cmd = new Command("demo", "Quantize the shipped Fashion-MNIST classifier four ways, compare size, accuracy and ONNX Runtime latency, write demo-report/index.html")
         {
@@ -37,7 +34,7 @@ internal static class DemoCommand
         {
             string? given = pr.GetValue(model);
             var req = new DemoRequest(given ?? ShippedModel(), pr.GetValue(output)!, pr.GetValue(calib), pr.GetValue(eval), pr.GetValue(compare),
-                pr.GetValue(seconds), pr.GetValue(threads));
+                pr.GetValue(seconds) ?? 4, pr.GetValue(threads));
             return Execute(context(pr), req, given is null ? req.Model : "--model " + given);
         });
         return cmd;
@@ -59,7 +56,7 @@ internal static class DemoCommand
     private static int Execute(CliContext ctx, DemoRequest req, string label)
     {
         if (!File.Exists(req.Model)) throw new LowBitException(ErrorKind.FileNotFound, $"{label}: file not found");
-        if (File.Exists(req.OutDir)) throw new LowBitException(ErrorKind.Usage, $"--out {req.OutDir}: is a file; expected a folder");
+        OutputFiles.CheckFolder("--out", req.OutDir);
         var model = DemoModel.Load(req.Model, label);
         var folders = new NewFolders();
         DemoResult result;

@@ -112,6 +112,7 @@ internal static class EvalCommand
             throw new LowBitException(ErrorKind.InvalidInput, $"--dataset {req.Dataset}: {req.Model} is a classifier (input '{input.Name}' {input.DType.Name()} {input.ShapeString}); text is for language models");
         var data = spec.Open(SampleShapeOrNull(input));
         DataValidation.CheckMatches(data, input, batch);
+        foreach (var w in DataSanity.Check(req.Model, data, input.Name, req.Dataset)) ctx.Warn(w);
         if (!data.HasLabels)
             throw new LowBitException(ErrorKind.InvalidInput, $"--dataset {req.Dataset}: {data.Name} has no labels; accuracy needs them (npy=...,labels=FILE.npy, idx=...,labels=...)");
         var outputShape = graph.Outputs[0].Shape;

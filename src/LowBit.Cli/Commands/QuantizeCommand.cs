@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using LowBit.Cli.Support;
 using LowBit.Data;
+using LowBit.Data.Inputs;
 using LowBit.Onnx;
 using LowBit.Quantization;
 
@@ -9,7 +10,7 @@ namespace LowBit.Cli.Commands;
 
 /// <summary>
 /// <c>lowbit quantize MODEL --out FILE [--mode static|weight-only|dynamic] [--weights F] [--granularity G] [--activations F|none]
-/// [--calibration OBSERVER] [--calib-data SPEC] [--calib-samples N] [--calib-cache FILE] [--exclude X]... [--recipe FILE]
+/// [--calibration OBSERVER] [--calib-data SPEC] [--calib-samples N] [--stream OUT=IN]... [--calib-cache FILE] [--exclude X]... [--recipe FILE]
 /// [--report DIR [--data SPEC]]</c>: post-training quantization with <see cref="Quantizer"/>. Everything that can be checked
 /// is checked before calibration starts (paths, flags, data shape); the model and its manifest are written atomically,
 /// the report after them.
@@ -35,23 +36,28 @@ internal static class QuantizeCommand
         var clock = Stopwatch.StartNew();
         string model = pr.GetValue(o.Model)!, output = pr.GetValue(o.Out)!;
         string? reportDir = pr.GetValue(o.Report);
-        CheckPaths(model, output, reportDir);
+        CheckPaths(model, output, reportDir, pr.GetValue(o.Recipe), pr.GetValue(o.CalibCache), pr.GetValue(o.Force));
         ctx.Trace($"loading {model}");
         var graph = OnnxImporter.Load(model);
         QuantizePipeline.ThrowIfQuantized(graph, model);
         var config = o.ToConfig(pr, graph.Nodes.Select(n => n.OpType).ToHashSet(StringComparer.Ordinal));
-        var input = ModelData.SingleInput(graph, model);
+        var input = ModelData.SingleInputOrNull(graph);
+        var streams = ModelData.Streams(pr.GetValue(o.Stream) ?? [], graph, model);
+        if (reportDir is not null && input is null)
+            throw new LowBitException(ErrorKind.Usage, $"--report {reportDir}: the report's fidelity and per-layer sections feed one input; {model} has {graph.RealInputs.Count()}: {string.Join(", ", graph.RealInputs.Select(v => v.Name))}");
         int threads = pr.GetValue(o.Threads);
         var warnings = new List<string>();
 
         string? calibSpec = pr.GetValue(o.CalibData);
-        Dataset? calib = null;
+        SampleSource? calib = null;
+        Dataset? calibSet = null;
         int calibCount = 0;
         if (config.Mode == QuantMode.Static)
         {
             if (calibSpec is null)
                 throw new LowBitException(ErrorKind.Usage, "static quantization needs calibration data: give --calib-data SPEC (e.g. fashion-mnist:train, images=DIR,preset=imagenet,size=224), or use --mode weight-only / --mode dynamic");
-            calib = ModelData.Open(calibSpec, input, "--calib-data");
+            calib = ModelData.OpenSamples(calibSpec, graph, streams, "--calib-data");
+            if (reportDir is not null) calibSet = ModelData.TryOpenDataset(calibSpec, input!);
             int wanted = pr.GetValue(o.CalibSamples) ?? QuantizeOptions.DefaultCalibSamples;
             calibCount = Math.Min(wanted, calib.Count);
             if (wanted > calib.Count && pr.GetValue(o.CalibSamples) is not null)
@@ -59,6 +65,8 @@ internal static class QuantizeCommand
         }
         else if (calibSpec is not null)
             warnings.Add($"--calib-data is ignored in {ConfigNames.Name(config.Mode)} mode (no activation ranges to calibrate)");
+        if (streams.Count > 0 && config.Mode != QuantMode.Static)
+            warnings.Add($"--stream is ignored in {ConfigNames.Name(config.Mode)} mode (nothing is calibrated)");
         if (pr.GetValue(o.CalibCache) is not null && config.Mode != QuantMode.Static)
             warnings.Add($"--calib-cache is ignored in {ConfigNames.Name(config.Mode)} mode");
 
@@ -66,37 +74,51 @@ internal static class QuantizeCommand
         int evalSamples = pr.GetValue(o.EvalSamples) ?? QuantizeOptions.DefaultEvalSamples;
         if (reportDir is not null)
         {
-            if (pr.GetValue(o.Data) is string dataSpec) heldOut = ModelData.Open(dataSpec, input, "--data");
-            else if (calib is not null && calib.Count > calibCount) heldOut = new DataSlice(calib, calibCount, Math.Min(evalSamples, calib.Count - calibCount));
-            layerData = heldOut ?? calib;
+            if (pr.GetValue(o.Data) is string dataSpec) heldOut = ModelData.Open(dataSpec, input!, "--data");
+            else if (calibSet is not null && calibSet.Count > calibCount) heldOut = new DataSlice(calibSet, calibCount, Math.Min(evalSamples, calibSet.Count - calibCount));
+            layerData = heldOut ?? calibSet;
         }
         else if (pr.GetValue(o.Data) is not null)
             warnings.Add("--data is only used by --report; ignored");
 
         var copts = config.Mode != QuantMode.Static ? CalibrationOptions.Default
-            : new CalibrationOptions(calibCount, pr.GetValue(o.CalibCache), $"{calib!.Name}[0:{calibCount}]") { Threads = threads };
+            : new CalibrationOptions(calibCount, pr.GetValue(o.CalibCache), $"{calib!.Name}[0:{calibCount}]") { Threads = threads, Streams = streams, DataSpec = pr.GetValue(o.CalibData) };
         var result = ProgressDisplay.Run(ctx, progress =>
         {
             var qclock = Stopwatch.StartNew();
-            var samples = calib is null ? null : ModelData.Samples(calib, input.Name, calibCount);
+            var samples = calib?.Take(calibCount);
             ctx.Trace(calib is null ? "quantizing" : $"calibrating on {calibCount} samples of {calib.Name}");
             var q = QuantizePipeline.Run(graph, config, samples, PhaseProgress.Calibration(progress), copts, stored: null, sourcePath: Path.GetFullPath(model));
             double quantizeSeconds = qclock.Elapsed.TotalSeconds;
             ctx.ThrowIfCancelled();
             q.Save(output, model);
-            ctx.Trace($"wrote {output} and {QuantizedModel.ManifestPathFor(output)}");
-
+            string manifest = QuantizedModel.ManifestPathFor(output);
             ReportSummary? summary = null;
-            if (reportDir is not null)
+            // The model, its manifest and its report are one output: a failure or Ctrl-C before all exist removes them all.
+            var folders = new NewFolders();
+            try
             {
-                var inputs = new ReportInputs(model, graph, output, q, heldOut, layerData, evalSamples,
-                    pr.GetValue(o.CompareSamples) ?? QuantizeOptions.DefaultCompareSamples, threads,
-                    pr.GetValue(o.BenchSeconds) ?? QuantizeOptions.DefaultBenchSeconds);
-                var report = QuantReportBuilder.Build(ctx, inputs, progress, warnings);
-                summary = QuantizeResult.Summarize(report, report.Write(reportDir));
+                progress.Report("checking the export in ONNX Runtime", 0, null);
+                ExportCheck.Run("--out", output, ModelData.CheckInputs(graph, input, calib), threads, [manifest]);
+                ctx.Trace($"wrote {output} and {manifest}; ONNX Runtime runs it");
+                if (reportDir is not null)
+                {
+                    var inputs = new ReportInputs(model, graph, output, q, heldOut, layerData, evalSamples,
+                        pr.GetValue(o.CompareSamples) ?? QuantizeOptions.DefaultCompareSamples, threads,
+                        pr.GetValue(o.BenchSeconds) ?? QuantizeOptions.DefaultBenchSeconds);
+                    var report = QuantReportBuilder.Build(ctx, inputs, progress, warnings);
+                    ctx.ThrowIfCancelled();
+                    summary = QuantizeResult.Summarize(report, report.Write(folders.Create(reportDir)));
+                }
+            }
+            catch
+            {
+                OutputFiles.Remove(output, manifest);
+                folders.RemoveAll();
+                throw;
             }
             var cal = q.Manifest.Calibration is { } c ? new CalibrationResultInfo(c.DataKey, c.Samples, c.Observer, c.Cache, Math.Round(quantizeSeconds, 2)) : null;
-            return QuantizeResult.From(model, output, q, cal, summary, warnings, clock.Elapsed.TotalSeconds);
+            return QuantizeResult.From(model, output, q, cal, summary, warnings, clock.Elapsed.TotalSeconds) with { Notes = QuantizeResult.NotesFor(config) };
         });
         foreach (var w in result.Warnings) ctx.Warn(w);
         if (ctx.Json) ctx.WriteJson(result);
@@ -104,22 +126,21 @@ internal static class QuantizeCommand
         return ErrorBoundary.Ok;
     }
 
-    /// <summary>The output must not be the input (nor its manifest), and the report folder must not be a file.</summary>
-    private static void CheckPaths(string model, string output, string? reportDir)
+    /// <summary>The output rules (<see cref="OutputFiles"/>): the model is an .onnx file that is not an input and replaces an
+    /// existing file only with --force; its manifest, the calibration cache and the report folder are distinct and writable.</summary>
+    private static void CheckPaths(string model, string output, string? reportDir, string? recipe, string? cache, bool force)
     {
         if (!File.Exists(model)) throw new LowBitException(ErrorKind.FileNotFound, $"{model}: file not found");
-        var cmp = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        string fullIn = Path.GetFullPath(model), fullOut = Path.GetFullPath(output);
-        if (string.Equals(fullIn, fullOut, cmp))
+        string[] inputs = recipe is null ? [model] : [model, recipe];
+        if (OutputFiles.SamePath(model, output))
             throw new LowBitException(ErrorKind.UnsafePath, $"--out {output}: is the input model; choose another path (the float model is never overwritten)");
-        if (string.Equals(QuantizedModel.ManifestPathFor(fullOut), fullIn, cmp))
-            throw new LowBitException(ErrorKind.UnsafePath, $"--out {output}: its manifest {QuantizedModel.ManifestPathFor(output)} would overwrite the input model");
-        if (Directory.Exists(fullOut)) throw new LowBitException(ErrorKind.Usage, $"--out {output}: is a folder; give a file name such as model.q.onnx");
-        if (!output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            throw new LowBitException(ErrorKind.Usage, $"--out {output}: give the model an .onnx extension (its manifest is written beside it as NAME.lowbit.json)");
-        if (Path.GetDirectoryName(fullOut) is string dir && !Directory.Exists(dir))
-            throw new LowBitException(ErrorKind.FileNotFound, $"--out {output}: folder {dir} does not exist");
-        if (reportDir is not null && File.Exists(reportDir))
-            throw new LowBitException(ErrorKind.Usage, $"--report {reportDir}: is a file; expected a folder");
+        OutputFiles.CheckModel("--out", output, force, inputs);
+        string manifest = QuantizedModel.ManifestPathFor(output);
+        if (OutputFiles.SamePath(manifest, model))
+            throw new LowBitException(ErrorKind.UnsafePath, $"--out {output}: its manifest {manifest} would overwrite the input model");
+        OutputFiles.CheckFile("--out", manifest, inputs);
+        if (cache is not null) OutputFiles.CheckFile("--calib-cache", cache, inputs);
+        OutputFiles.CheckDistinct(("--out", output), ("--out manifest", manifest), ("--calib-cache", cache));
+        if (reportDir is not null) OutputFiles.CheckFolder("--report", reportDir);
     }
 }

@@ -27,6 +27,7 @@ internal sealed class QuantizeOptions
 
     public Argument<string> Model { get; } = CommonOptions.Model();
     public Option<string> Out { get; } = new("--out", "-o") { Description = "Where to write the quantized model (+ its manifest MODEL.lowbit.json beside it); never the input", HelpName = "FILE", Required = true };
+    public Option<bool> Force { get; } = CommonOptions.Force();
     public Option<string?> Mode { get; } = new("--mode") { Description = $"What to quantize: {string.Join(", ", ConfigNames.Modes)} (default: static, or weight-only with --activations none)", HelpName = "MODE" };
     public Option<string?> Weights { get; } = new("--weights", "-w") { Description = $"Weight format (default int8; int4 in weight-only mode): {Storable}", HelpName = "FORMAT" };
     public Option<string?> Granularity { get; } = new("--granularity", "-g") { Description = $"Weight scale granularity (default per-channel; group:32 in weight-only mode): {string.Join(", ", WeightGranularity.KnownNames)}", HelpName = "G" };
@@ -35,8 +36,9 @@ internal sealed class QuantizeOptions
     public Option<string?> Activations { get; } = new("--activations", "-a") { Description = $"Activation format (static mode; default uint8) or none for weight-only: {Storable}", HelpName = "FORMAT" };
     public Option<string?> ActivationScheme { get; } = new("--activation-scheme") { Description = "Activation scheme: asym (default) or sym", HelpName = "SCHEME" };
     public Option<string?> Calibration { get; } = new("--calibration", "-c") { Description = $"Activation range observer (default mse): {string.Join(", ", ObserverConfig.KnownNames)}", HelpName = "OBSERVER" };
-    public Option<string?> CalibData { get; } = new("--calib-data") { Description = "Calibration data spec (static mode): fashion-mnist:train, images=DIR,preset=...,size=N[,crops=N,seed=S], idx=..., npy=..., random:N", HelpName = "SPEC" };
+    public Option<string?> CalibData { get; } = new("--calib-data") { Description = "Calibration data spec (static mode): fashion-mnist:train, images=DIR,preset=...,size=N[,crops=N,seed=S], idx=..., npy=..., random:N; several inputs: npz=DIR or npy=NAME:DIR,NAME=DIR|FILE.npy|const:V (docs/calibration-data.md)", HelpName = "SPEC" };
     public Option<int?> CalibSamples { get; } = CommonOptions.AtLeast("--calib-samples", 1, $"Calibration samples, the first N of --calib-data (default {DefaultCalibSamples})");
+    public Option<string[]> Stream { get; } = new("--stream") { Description = "Streaming calibration: feed model output OUT back as input IN of the next call, starting from zeros (repeatable; the samples run in order as one sequence)", HelpName = "OUT=IN", Arity = ArgumentArity.ZeroOrMore };
     public Option<string?> CalibCache { get; } = new("--calib-cache") { Description = "Save the calibrated ranges here; a rerun with the same model, data and settings loads them instead of calibrating", HelpName = "FILE" };
     public Option<bool?> ReduceRange { get; } = new("--reduce-range") { Description = "Store signed 8-bit weights as 7-bit (true/false; default: decided from this CPU, see the printed reason)", HelpName = "true|false", Arity = ArgumentArity.ZeroOrOne };
     public Option<string[]> Exclude { get; } = new("--exclude", "-x") { Description = "Keep a node (by name) or every node of an op type float (repeatable)", HelpName = "NODE_OR_OPTYPE", Arity = ArgumentArity.ZeroOrMore };
@@ -47,21 +49,13 @@ internal sealed class QuantizeOptions
     public Option<string?> Data { get; } = new("--data") { Description = "Held-out data for the report's fidelity (default: the samples of --calib-data after the calibration ones)", HelpName = "SPEC" };
     public Option<int?> EvalSamples { get; } = CommonOptions.AtLeast("--eval-samples", 1, $"Report: held-out samples for fidelity (default {DefaultEvalSamples})");
     public Option<int?> CompareSamples { get; } = CommonOptions.AtLeast("--compare-samples", 0, $"Report: samples for the per-layer comparison (default {DefaultCompareSamples}; 0 skips it)");
-    public Option<double?> BenchSeconds { get; } = new("--bench-seconds") { Description = $"Report: time budget of the ONNX Runtime latency comparison (default {DefaultBenchSeconds}; 0 skips it)", HelpName = "S" };
+    public Option<double?> BenchSeconds { get; } = CommonOptions.Number("--bench-seconds", 0, exclusive: false, $"Report: time budget of the ONNX Runtime latency comparison (default {DefaultBenchSeconds}; 0 skips it)");
 
     public IEnumerable<Symbol> All =>
     [
-        Model, Out, Mode, Weights, Granularity, Scheme, WeightRange, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
-        CalibCache, ReduceRange, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
+        Model, Out, Force, Mode, Weights, Granularity, Scheme, WeightRange, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
+        Stream, CalibCache, ReduceRange, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
     ];
-
-    public QuantizeOptions()
-    {
-        BenchSeconds.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is double s && !(s >= 0 && double.IsFinite(s))) r.AddError("--bench-seconds must be ≥ 0");
-        });
-    }
 
     /// <summary>The mode the flags ask for: --mode, else weight-only when --activations none, else static.</summary>
     public static QuantMode ModeOf(string? mode, string? activations)

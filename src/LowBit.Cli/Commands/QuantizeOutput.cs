@@ -25,6 +25,22 @@ internal sealed record QuantizeResult(
     CpuResult Cpu, CalibrationResultInfo? Calibration, IReadOnlyList<QuantOpCount> Ops, int QuantizedNodes, int FloatNodes,
     SizeResult Size, IReadOnlyList<string> Warnings, ReportSummary? Report, double Seconds)
 {
+    /// <summary>Facts worth knowing that are not problems (e.g. 3-bit codes stored in 4-bit containers).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    public static IReadOnlyList<string> NotesFor(QuantizerConfig c)
+    {
+        var formats = new List<(Formats.INumberFormat, string)> { (c.Weights.Format, "weights") };
+        if (c.Activations is { } a) formats.Add((a.Format, "activations"));
+        if (c.Recipe is { } r)
+            foreach (var o in r.Nodes.Values)
+            {
+                if (o.Weights is { } w) formats.Add((w.Format, "weights"));
+                if (o.Activations is { } ra) formats.Add((ra.Format, "activations"));
+            }
+        return formats.Select(f => WeightQuantConfig.ContainerNote(f.Item1, f.Item2)).OfType<string>().Distinct().ToList();
+    }
+
     public static QuantizeResult From(string model, string output, QuantizedModel q, CalibrationResultInfo? calibration, ReportSummary? report,
         IReadOnlyList<string> extraWarnings, double seconds)
     {
@@ -69,6 +85,7 @@ internal static class QuantizePrinter
         foreach (var o in r.Ops) t.AddRow(Markup.Escape(o.Op), o.Quantized.ToString(), o.Float == 0 ? "[grey]0[/]" : o.Float.ToString());
         c.Write(t);
         c.MarkupLine($"Nodes: {r.QuantizedNodes} quantized, {r.FloatNodes} float (the manifest {Markup.Escape(Path.GetFileName(r.Manifest))} says why for each)");
+        foreach (var n in r.Notes) c.MarkupLine("Note: " + Markup.Escape(n));
         c.MarkupLine($"Size: {Format.Bytes(r.Size.BeforeBytes)} → {Format.Bytes(r.Size.AfterBytes)} ({r.Size.Ratio:0.000}× of float)");
         if (r.Report is { } rep)
         {

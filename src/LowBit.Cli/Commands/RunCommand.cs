@@ -11,7 +11,7 @@ internal sealed record RunResult(
     string Command, string Model, string Engine, int Threads, double Milliseconds,
     IReadOnlyList<InputReport> Inputs, IReadOnlyList<TensorSummary> Outputs);
 
-/// <summary><c>lowbit run MODEL [--input NAME=FILE.npy]... [--random [--seed N] [--dim NAME=SIZE]...] [--engine lowbit|ort]
+/// <summary><c>lowbit run MODEL [--input NAME=FILE.npy]... [--random [--seed N] [--dim NAME=SIZE|POS:SIZE|INPUT:POS:SIZE]...] [--engine lowbit|ort]
 /// [--threads N] [--output DIR]</c>: runs the model once and summarises or saves every output.</summary>
 internal static class RunCommand
 {
@@ -56,17 +56,31 @@ internal static class RunCommand
         ctx.ThrowIfCancelled();
 
         var summaries = new List<TensorSummary>();
-        foreach (var o in graph.Outputs)
+        // All outputs or none: a cancel or failure between files removes the ones already written (and the folder if new).
+        var written = new List<string>();
+        var folders = new NewFolders();
+        try
         {
-            var t = results[o.Name];
-            string? file = null;
-            if (plan is not null)
+            if (outputDir is not null) folders.Create(outputDir);
+            foreach (var o in graph.Outputs)
             {
-                ctx.ThrowIfCancelled();
-                file = plan[o.Name];
-                OutputFiles.Write(file, t, ctx);
+                var t = results[o.Name];
+                string? file = null;
+                if (plan is not null)
+                {
+                    ctx.ThrowIfCancelled();
+                    file = plan[o.Name];
+                    OutputFiles.Write(file, t, ctx);
+                    written.Add(file);
+                }
+                summaries.Add(TensorSummary.Of(o.Name, t, Format.FullPath(file)));
             }
-            summaries.Add(TensorSummary.Of(o.Name, t, Format.FullPath(file)));
+        }
+        catch
+        {
+            OutputFiles.Remove([.. written]);
+            folders.RemoveAll();
+            throw;
         }
         var result = new RunResult("run", Format.FullPath(modelPath), engine.Name, threads, sw.Elapsed.TotalMilliseconds, inputReports, summaries);
         if (ctx.Json) ctx.WriteJson(result);

@@ -41,14 +41,17 @@ internal static class TrainCommand
         string model = ModelZoo.Get(pr.GetValue(o.Model)!).Name;
         string? resumeDir = pr.GetValue(o.Resume);
         var checkpoint = resumeDir is null ? null : Checkpoint.Load(resumeDir);
-        string outPath = pr.GetValue(o.Out) ?? model + ".onnx";
-        string logPath = pr.GetValue(o.Log) ?? TrainingLog.PathFor(outPath);
-        CheckOutput(outPath, "--out");
-        CheckOutput(logPath, "--log");
+        // With --resume, outputs not given on the command line are the interrupted run's (stored in its checkpoint).
+        string? givenOut = pr.GetValue(o.Out);
+        string outPath = givenOut ?? checkpoint?.Outputs?.Model ?? model + ".onnx";
+        string logPath = pr.GetValue(o.Log) ?? (givenOut is null ? checkpoint?.Outputs?.Log : null) ?? TrainingLog.PathFor(outPath);
         var config = o.ToConfig(pr, model, checkpoint?.Config, outPath);
         ctx.Trace($"config {config.Hash()}: {config.IdentityJson()}");
 
+        // Data and checkpoint compatibility first (their errors say more), then every output, all before the first step.
         var trainer = checkpoint is null ? Trainer.Create(config) : Trainer.Resume(checkpoint, config);
+        CheckOutputs(outPath, logPath, pr.GetValue(o.Force));
+        if (config.CheckpointDir is string ckDir) OutputFiles.CheckFolder("--checkpoint-dir", ckDir);
         if (checkpoint is not null)
         {
             if (checkpoint.Config.Dataset != config.Dataset)
@@ -57,6 +60,7 @@ internal static class TrainCommand
                 ctx.Warn($"--epochs {config.Epochs} (checkpoint: {checkpoint.Config.Epochs}) changes the learning-rate schedule from here on");
         }
         trainer.LogPath = logPath;
+        trainer.OutPath = outPath;
         TrainingDisplay.Run(ctx, trainer, () =>
         {
             try
@@ -80,11 +84,14 @@ internal static class TrainCommand
         return ErrorBoundary.Ok;
     }
 
-    /// <summary>Fails before training (not after it) when an output path cannot be written.</summary>
-    private static void CheckOutput(string path, string flag)
+    /// <summary>Fails before training (not after it) when an output could not be written or would destroy a file: the
+    /// model is an .onnx file (an existing one is replaced only with --force), the log a .json file, all distinct.</summary>
+    private static void CheckOutputs(string outPath, string logPath, bool force)
     {
-        if (Directory.Exists(path)) throw new LowBitException(ErrorKind.Usage, $"{flag} {path}: is a folder; give a file name");
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null && File.Exists(dir)) throw new LowBitException(ErrorKind.Usage, $"{flag} {path}: {dir} is a file, not a folder");
+        OutputFiles.CheckModel("--out", outPath, force, []);
+        if (!logPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            throw new LowBitException(ErrorKind.Usage, $"--log {logPath}: the training log is JSON; give it a .json name");
+        OutputFiles.CheckFile("--log", logPath, [outPath]);
+        OutputFiles.CheckDistinct(("--out", outPath), ("--log", logPath), ("--out vocabulary", TrainedModel.VocabularyPathFor(outPath)));
     }
 }

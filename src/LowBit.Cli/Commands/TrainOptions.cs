@@ -11,6 +11,7 @@ internal sealed class TrainOptions
     public Option<string?> Dataset { get; } = new("--dataset", "-d") { Description = "Training data spec: fashion-mnist, fashion-mnist-1k, images=DIR, idx=..., text=FILE[,seq=T] (see docs/cli.md)", HelpName = "SPEC" };
     public Option<string?> Validation { get; } = new("--validation") { Description = "Validation data spec, or none (default: fashion-mnist → fashion-mnist:test; text → its last 10 %)", HelpName = "SPEC" };
     public Option<string?> Out { get; } = new("--out", "-o") { Description = "Trained model file (default: MODEL.onnx)", HelpName = "FILE" };
+    public Option<bool> Force { get; } = CommonOptions.Force();
     public Option<string?> Log { get; } = new("--log") { Description = "JSON training log (default: OUT without .onnx + .train.json)", HelpName = "FILE" };
     public Option<int?> Epochs { get; } = Positive("--epochs", "Epochs (default: the model's recipe)");
     public Option<int?> Batch { get; } = Positive("--batch", "Batch size");
@@ -35,7 +36,7 @@ internal sealed class TrainOptions
 
     public IEnumerable<Symbol> All =>
     [
-        Model, Dataset, Validation, Out, Log, Epochs, Batch, Optimizer, Lr, Momentum, WeightDecay, Schedule, Warmup, StepEvery, Gamma,
+        Model, Dataset, Validation, Out, Force, Log, Epochs, Batch, Optimizer, Lr, Momentum, WeightDecay, Schedule, Warmup, StepEvery, Gamma,
         LabelSmoothing, GradClip, Augment, Seed, Threads, CheckpointDir, CheckpointEvery, MaxSteps, MaxVal, Resume,
     ];
 

@@ -1,5 +1,7 @@
 using LowBit.Data;
+using LowBit.Data.Inputs;
 using LowBit.Graph;
+using LowBit.Quantization;
 using LowBit.Reports;
 using LowBit.Tensors;
 
@@ -20,6 +22,76 @@ internal static class ModelData
             _ => throw new LowBitException(ErrorKind.InvalidInput,
                 $"{model}: a data spec feeds one input; the model has {inputs.Count}: {string.Join(", ", inputs.Select(v => v.Name))}"),
         };
+    }
+
+    /// <summary>The model's one input, or null when it has several (or none).</summary>
+    public static ValueInfo? SingleInputOrNull(Graph.Graph g) => g.RealInputs.Take(2).ToList() is [var only] ? only : null;
+
+    /// <summary>Parses <c>--stream OUTPUT=INPUT</c> values and checks both names against the model.</summary>
+    public static IReadOnlyList<StreamBinding> Streams(IReadOnlyList<string> specs, Graph.Graph g, string model)
+    {
+        var bindings = new List<StreamBinding>();
+        foreach (var spec in specs)
+        {
+            StreamBinding b;
+            try { b = StreamBinding.Parse(spec); }
+            catch (LowBitException e) { throw new LowBitException(e.Kind, $"--stream {e.Message}"); }
+            if (!g.Outputs.Any(v => v.Name == b.Output))
+                throw new LowBitException(ErrorKind.Usage, $"--stream {spec}: {model} has no output '{b.Output}'; its outputs are: {string.Join(", ", g.Outputs.Select(v => v.Name))}");
+            if (!g.RealInputs.Any(v => v.Name == b.Input))
+                throw new LowBitException(ErrorKind.Usage, $"--stream {spec}: {model} has no input '{b.Input}'; its inputs are: {string.Join(", ", g.RealInputs.Select(v => v.Name))}");
+            if (bindings.Any(x => x.Input == b.Input))
+                throw new LowBitException(ErrorKind.Usage, $"--stream {spec}: input '{b.Input}' is already fed back");
+            bindings.Add(b);
+        }
+        return bindings;
+    }
+
+    /// <summary>Opens <paramref name="spec"/> as model calls for every input of <paramref name="g"/> except the streamed
+    /// ones (each sample in the input's own dtype and shape); errors are prefixed with <paramref name="flag"/> and the spec.</summary>
+    public static SampleSource OpenSamples(string spec, Graph.Graph g, IReadOnlyList<StreamBinding> streams, string flag)
+    {
+        try
+        {
+            var source = DataSpec.OpenInputs(spec, g.RealInputs.ToList(), streams.Select(s => s.Input).ToHashSet(StringComparer.Ordinal));
+            if (source.Count == 0) throw new LowBitException(ErrorKind.InvalidInput, $"{source.Name} holds no samples");
+            source.Read(0);  // dtype and shape of the first sample checked now, before any work (the others as they are read)
+            return source;
+        }
+        catch (LowBitException e) when (!e.Message.StartsWith(flag, StringComparison.Ordinal))
+        {
+            string message = e.Message.StartsWith(spec + ": ", StringComparison.Ordinal) ? e.Message[(spec.Length + 2)..] : e.Message;
+            throw new LowBitException(e.Kind, $"{flag} {spec}: {message}", e);
+        }
+    }
+
+    /// <summary>The spec as a single-input <see cref="Dataset"/> (for report sections that batch one input), or null when it
+    /// is not one (several inputs, integer data, samples of different shapes).</summary>
+    public static Dataset? TryOpenDataset(string spec, ValueInfo input)
+    {
+        try
+        {
+            var data = Open(spec, input, "--calib-data");
+            // A folder of .npy is typed by its first file: probe the last so differing shapes give null here, not an error mid-report.
+            data.GetSample(data.Count - 1);
+            return data;
+        }
+        catch (LowBitException) { return null; }
+    }
+
+    /// <summary>Inputs for checking the exported model: the first calibration sample, else a single input's batch-1 random
+    /// values (its fixed batch dim kept), else random values for every input.</summary>
+    public static Dictionary<string, Tensor> CheckInputs(Graph.Graph g, ValueInfo? input, SampleSource? source) =>
+        source is null && input is not null ? QuantReportBuilder.BenchInputs(g, input, null) : FirstInputs(g, source);
+
+    /// <summary>One call's inputs for checking an exported model: the first calibration sample (streamed state and missing
+    /// inputs random), else random values of the declared shapes (symbolic dims 1).</summary>
+    public static Dictionary<string, Tensor> FirstInputs(Graph.Graph g, SampleSource? source)
+    {
+        var random = ModelInputs.Build(g, new InputRequest([], true, 0, []), out _);
+        if (source is null || source.Count == 0) return random;
+        foreach (var (name, t) in source.Read(0)) random[name] = t;
+        return random;
     }
 
     /// <summary>The batch size data is fed with: the input's fixed first dim, else <paramref name="wanted"/>.</summary>

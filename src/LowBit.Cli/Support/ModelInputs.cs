@@ -1,4 +1,3 @@
-using System.Globalization;
 using LowBit.Data;
 using LowBit.Graph;
 using LowBit.Tensors;
@@ -15,7 +14,7 @@ internal sealed record InputRequest(
 
 /// <summary>
 /// Builds input tensors from <c>--input NAME=FILE.npy</c> (a single-input model may omit <c>NAME=</c>), or random data of the
-/// declared shape (<c>--random</c>; symbolic dims from <c>--dim name=value</c>, default 1). Random values: floats uniform in
+/// declared shape (<c>--random</c>; dynamic dims from <c>--dim</c> by name or position, see <see cref="DimSizes"/>, default 1). Random values: floats uniform in
 /// [-1, 1), integers uniform in [0, 10), bools fair coin, all from one generator seeded with <c>--seed</c>.
 /// Every tensor is checked against the declared dtype and shape before any engine sees it.
 /// </summary>
@@ -24,7 +23,7 @@ internal static class ModelInputs
     public static Dictionary<string, Tensor> Build(Graph.Graph g, InputRequest request, out List<InputReport> reports)
     {
         var declared = g.Inputs.ToDictionary(v => v.Name);
-        var dims = ParseDims(request.Dims, g);
+        var dims = DimSizes.Parse(request.Dims, g);
         var tensors = new Dictionary<string, Tensor>();
         reports = new List<InputReport>();
         var files = new Dictionary<string, string>();
@@ -85,35 +84,15 @@ internal static class ModelInputs
                 $"{what}: input '{v.Name}' expects shape {v.ShapeString}, the file holds {t.ShapeString}");
     }
 
-    private static Dictionary<string, int> ParseDims(IReadOnlyList<string> specs, Graph.Graph g)
-    {
-        var symbols = g.Inputs.Where(v => v.Shape is not null).SelectMany(v => v.Shape!).Select(d => d.Param).OfType<string>().ToHashSet();
-        var dims = new Dictionary<string, int>();
-        foreach (var spec in specs)
-        {
-            int eq = spec.IndexOf('=');
-            if (eq <= 0 || !int.TryParse(spec.AsSpan(eq + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 0)
-                throw new LowBitException(ErrorKind.Usage, $"--dim {spec}: expected NAME=SIZE with SIZE a non-negative integer");
-            string name = spec[..eq];
-            if (!symbols.Contains(name))
-                throw new LowBitException(ErrorKind.Usage,
-                    $"--dim {spec}: the model's inputs have no symbolic dimension '{name}'" +
-                    (symbols.Count > 0 ? $" (they have: {string.Join(", ", symbols)})" : " (all their dimensions are fixed)"));
-            dims[name] = value;
-        }
-        return dims;
-    }
-
-    /// <summary>Declared shape with symbolic dims resolved (--dim, else 1) and the first dim set to the batch if given.</summary>
-    public static int[] ShapeFor(ValueInfo v, IReadOnlyDictionary<string, int> dims, int? batch)
+    /// <summary>Declared shape with dynamic dims resolved (--dim, else 1) and the first dim set to the batch if given.</summary>
+    public static int[] ShapeFor(ValueInfo v, DimSizes dims, int? batch)
     {
         if (v.Shape is null)
             throw new LowBitException(ErrorKind.InvalidInput, $"input '{v.Name}' has no declared shape; give --input {v.Name}=FILE.npy");
         var shape = new int[v.Shape.Length];
         for (int i = 0; i < shape.Length; i++)
         {
-            var d = v.Shape[i];
-            shape[i] = d.Value is long k ? checked((int)k) : d.Param is string p && dims.TryGetValue(p, out int s) ? s : 1;
+            shape[i] = dims.SizeOf(v, i);
         }
         if (batch is int b && shape.Length > 0) shape[0] = b;
         return shape;

@@ -5,14 +5,13 @@ using LowBit.Tensors;
 namespace LowBit.Cli.Support;
 
 /// <summary>Writes outputs as <c>&lt;DIR&gt;/&lt;sanitised name&gt;.npy</c>, each atomically (temporary file, then rename).</summary>
-internal static class OutputFiles
+internal static partial class OutputFiles
 {
     /// <summary>Plans one file per output: names keep [A-Za-z0-9._-] (others become '_', a leading '.' too), are at most
     /// 120 characters, and get "_2", "_3"... when two outputs would collide (compared case-insensitively).</summary>
     public static Dictionary<string, string> Plan(string dir, IEnumerable<string> outputNames, IEnumerable<string> protectedFiles)
     {
-        if (File.Exists(dir))
-            throw new LowBitException(ErrorKind.Usage, $"--output {dir}: is a file; expected a folder");
+        CheckFolder("--output", dir);
         var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var plan = new Dictionary<string, string>();
         var guarded = protectedFiles.Select(Path.GetFullPath).ToHashSet();

@@ -11,12 +11,14 @@ internal interface IPhaseProgress
 
 /// <summary>
 /// Progress of long commands on stderr: a Spectre progress bar per phase when stderr is a terminal (and not --json);
-/// otherwise, with --verbose, a "lowbit: phase done/total" line at most every <see cref="PlainInterval"/> and at the end
-/// of each phase; silent otherwise. Reports may come from any thread.
+/// otherwise, when stderr is redirected (a log file, CI) or with --verbose, a plain "lowbit: phase done/total" line at
+/// most every <see cref="PlainInterval"/> per phase and at the end of each phase. Reports may come from any thread.
+/// Every report is also a cancellation point: the library's long loops report once per batch, so Ctrl-C stops them
+/// within one batch, wherever they run.
 /// </summary>
 internal static class ProgressDisplay
 {
-    public static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(1);
 
     public static T Run<T>(CliContext ctx, Func<IPhaseProgress, T> work)
     {
@@ -26,7 +28,7 @@ internal static class ProgressDisplay
             CliContext.MakeConsole(ctx.Err, terminal: true).Progress().AutoClear(true).HideCompleted(false)
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                     new ElapsedTimeColumn(), new SpinnerColumn())
-                .Start(pc => result = work(new BarSink(pc)));
+                .Start(pc => result = work(new BarSink(pc, ctx.Cancellation)));
             return result;
         }
         return work(new PlainSink(ctx));
@@ -38,13 +40,14 @@ internal static class ProgressDisplay
         return 0;
     });
 
-    private sealed class BarSink(ProgressContext pc) : IPhaseProgress
+    private sealed class BarSink(ProgressContext pc, CancellationToken cancellation) : IPhaseProgress
     {
         private readonly Dictionary<string, ProgressTask> tasks = new();
         private readonly Lock gate = new();
 
         public void Report(string phase, long done, long? total)
         {
+            cancellation.ThrowIfCancellationRequested();
             lock (gate)
             {
                 if (!tasks.TryGetValue(phase, out var task))
@@ -68,13 +71,16 @@ internal static class ProgressDisplay
 
         public void Report(string phase, long done, long? total)
         {
+            ctx.ThrowIfCancelled();
+            if (!ctx.Verbose && !ctx.ProgressLines) return;
             lock (gate)
             {
-                bool end = total is long t && done >= t;
-                if (!end && done > 0 && last.TryGetValue(phase, out var at) && clock.Elapsed - at < PlainInterval) return;
-                last[phase] = clock.Elapsed;
                 if (done == 0) return;
-                ctx.Trace(total is long all ? $"{phase} {done}/{all}" : $"{phase} {done}");
+                bool end = total is long t && done >= t;
+                if (!end && last.TryGetValue(phase, out var at) && clock.Elapsed - at < PlainInterval) return;
+                last[phase] = clock.Elapsed;
+                ctx.Err.WriteLine("lowbit: " + (total is long all ? $"{phase} {done}/{all}" : $"{phase} {done}"));
+                ctx.Err.Flush();
             }
         }
     }

@@ -46,6 +46,7 @@ internal static class QuantReportBuilder
                 AttributionBatches = Math.Max(1, AttributionSamples / batch),
                 Threads = r.Threads,
                 HistogramBins = 256,
+                Cancellation = ctx.Cancellation,
             };
             report = report.WithLayers(LayerComparison.Run(r.FloatGraph, r.Quantized.Graph, layers, batch, r.CompareSamples, options,
                 PhaseProgress.Eval(progress)));

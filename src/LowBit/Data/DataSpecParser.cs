@@ -7,7 +7,9 @@ namespace LowBit.Data;
 /// <summary>Parses <c>KIND[:VARIANT][=VALUE](,KEY=VALUE)*</c> into a <see cref="DataSpec"/> record.</summary>
 internal static partial class DataSpecParser
 {
-    [GeneratedRegex(@",(?=[a-z][a-z0-9-]*=)")]
+    // Keys are option names or, for npy/npz, model input names (which may hold capitals, '_', '.', ':').
+    // Bare flags (keep-aspect) are split too, only where the flag ends the part.
+    [GeneratedRegex(@",(?=[A-Za-z_][A-Za-z0-9_.:-]*=|keep-aspect(?:,|$))")]
     private static partial Regex OptionSplit();
 
     [GeneratedRegex(@"^(?<kind>[a-z][a-z0-9-]*)(?::(?<variant>[^=]*))?(?:=(?<value>.*))?$", RegexOptions.Singleline)]
@@ -18,10 +20,11 @@ internal static partial class DataSpecParser
         ["fashion-mnist"] = [],
         ["fashion-mnist-1k"] = [],
         ["idx"] = ["labels", "classes"],
-        ["images"] = ["preset", "size", "crop", "crops", "seed"],
+        ["images"] = ["preset", "size", "crop", "crops", "seed", "height", "keep-aspect"],
         ["npy"] = ["labels"],
+        ["npz"] = [],
         ["random"] = ["seed"],
-        ["text"] = ["seq", "val"],
+        ["text"] = ["seq", "val", "vocab"],
     };
 
     public static DataSpec Parse(string text)
@@ -36,10 +39,18 @@ internal static partial class DataSpecParser
         string? variant = m.Groups["variant"].Success ? m.Groups["variant"].Value : null;
         string? value = m.Groups["value"].Success ? m.Groups["value"].Value : null;
         var options = new Dictionary<string, string>();
+        var feeds = new List<KeyValuePair<string, string>>();
         foreach (var part in parts.Skip(1))
         {
             int eq = part.IndexOf('=');
-            string key = part[..eq], v = part[(eq + 1)..];
+            string key = eq < 0 ? part : part[..eq], v = eq < 0 ? "" : part[(eq + 1)..];
+            if (kind is "npy" or "npz" && !allowed.Contains(key))
+            {
+                if (v.Length == 0) throw Error(text, $"input '{key}' has an empty source; give DIR, FILE.npy or const:VALUE");
+                if (feeds.Any(f => f.Key == key)) throw Error(text, $"input '{key}' given twice");
+                feeds.Add(new(key, v));
+                continue;
+            }
             if (!allowed.Contains(key))
                 throw Error(text, allowed.Length == 0
                     ? $"{kind} takes no options (got {key}=)"
@@ -53,11 +64,18 @@ internal static partial class DataSpecParser
             "fashion-mnist-1k" => p.NoVariant().NoValue().Done(new FashionMnistSpec(FashionMnistSplit.Test1k)),
             "idx" => p.NoVariant().Done(new IdxSpec(p.Path("IMAGES"), p.Get("labels"), p.Int("classes", 1))),
             "images" => p.NoVariant().Done(new ImageFolderSpec(p.Path("DIR"), ImageOptions(p))),
-            "npy" => p.NoVariant().Done(new NpySpec(p.Path("FILE_OR_DIR"), p.Get("labels"))),
+            "npy" => p.NoVariant().Done(new NpySpec(p.Path("FILE_OR_DIR"), p.Get("labels")) { Inputs = Feeds(feeds) }),
+            "npz" => p.NoVariant().Done(new NpzSpec(p.Path("DIR_OR_FILE")) { Inputs = Feeds(feeds) }),
             "random" => Random(p),
-            _ => p.NoVariant().Done(new TextSpec(p.Path("FILE"), TextOptions(p))),
+            _ => p.NoVariant().Done(new TextSpec(p.Path("FILE"), TextOptions(p)) { Vocab = NonEmpty(p, "vocab") }),
         };
     }
+
+    private static IReadOnlyList<KeyValuePair<string, string>> Feeds(List<KeyValuePair<string, string>> feeds) =>
+        feeds.Count == 0 ? Array.Empty<KeyValuePair<string, string>>() : feeds.ToArray();
+
+    private static string? NonEmpty(Parts p, string key) =>
+        p.Get(key) is { Length: 0 } ? throw Error(p.Spec, $"{key}= needs a file") : p.Get(key);
 
     private static string Known => string.Join(", ", DataSpec.Syntax);
 
@@ -94,14 +112,36 @@ internal static partial class DataSpecParser
             "none" => ImageCrop.None,
             var c => throw Error(p.Spec, $"crop={c}: known: center, none"),
         };
+        var (height, width) = ImageSize(p);
+        bool keepAspect = p.Get("keep-aspect") switch
+        {
+            null => false,
+            "" or "true" => true,
+            var k => throw Error(p.Spec, $"keep-aspect={k}: write keep-aspect alone"),
+        };
+        if (keepAspect && p.Get("height") is null) throw Error(p.Spec, "keep-aspect needs height=H (e.g. height=48,keep-aspect)");
+        if (!keepAspect && p.Get("height") is not null) throw Error(p.Spec, "height=H goes with keep-aspect; for a fixed shape write size=HxW");
+        if (keepAspect && p.Get("size") is not null) throw Error(p.Spec, "give either size= or height=H,keep-aspect");
         try
         {
-            return new ImageOptions(preset, p.Int("size", 1) ?? 224, crop, p.Int("crops", 1) ?? 0, p.ULong("seed") ?? 0);
+            return new ImageOptions(preset, height ?? 224, crop, p.Int("crops", 1) ?? 0, p.ULong("seed") ?? 0) { Width = width, KeepAspect = keepAspect };
         }
         catch (LowBitException e)
         {
             throw Error(p.Spec, e.Message);
         }
+    }
+
+    /// <summary>size=N (square) or size=HxW; height=H (with keep-aspect).</summary>
+    private static (int? Height, int? Width) ImageSize(Parts p)
+    {
+        if (p.Get("height") is not null) return (p.Int("height", 1), null);
+        if (p.Get("size") is not string s || !s.Contains('x')) return (p.Int("size", 1), null);
+        var hw = s.Split('x');
+        if (hw.Length != 2 || !int.TryParse(hw[0], NumberStyles.None, CultureInfo.InvariantCulture, out int h) || h < 1
+            || !int.TryParse(hw[1], NumberStyles.None, CultureInfo.InvariantCulture, out int w) || w < 1)
+            throw Error(p.Spec, $"size={s}: expected N or HxW with positive integers (e.g. size=48x320)");
+        return (h, w);
     }
 
     private static TextOptions TextOptions(Parts p)

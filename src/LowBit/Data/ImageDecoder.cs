@@ -27,7 +27,8 @@ internal static class ImageDecoder
 
     /// <summary>
     /// Decodes the first frame upright (EXIF orientation applied) as RGBA8888 with alpha dropped (set to 255,
-    /// colour values kept as stored, like PIL's <c>convert("RGB")</c>). Truncated files decode as far as they go.
+    /// colour values kept as stored, like PIL's <c>convert("RGB")</c>). A truncated file is an error naming it, never a
+    /// half-decoded image (folders drop such files when opened, see <see cref="ImageIntegrity"/>).
     /// With <paramref name="minShorterSide"/> &gt; 0, codecs that can decode downscaled (JPEG: 1/2, 1/4, 1/8 in the DCT)
     /// do so while the shorter side stays ≥ that many pixels: a 4000×3000 photo for a 224 crop decodes ~16× faster.
     /// </summary>
@@ -42,7 +43,9 @@ internal static class ImageDecoder
         SKCodecResult r;
         try { r = codec.GetPixels(info, handle.AddrOfPinnedObject()); }
         finally { handle.Free(); }
-        if (r is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        if (r == SKCodecResult.IncompleteInput)
+            throw new LowBitException(ErrorKind.InvalidInput, $"{path}: truncated image (the data ends before the last row); re-encode or remove it");
+        if (r != SKCodecResult.Success)
             throw new LowBitException(ErrorKind.InvalidInput, $"{path}: cannot decode image ({r})");
         // RGBA8888 in memory is bytes R,G,B,A: on little-endian the uint is A<<24|B<<16|G<<8|R.
         foreach (ref uint p in pixels.AsSpan()) p |= 0xFF000000u;

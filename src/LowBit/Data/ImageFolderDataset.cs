@@ -4,8 +4,9 @@ namespace LowBit.Data;
 
 /// <summary>
 /// Images decoded on demand from a folder: one subfolder per class (labelled, classes in ordinal name order, files
-/// searched recursively) or a flat folder (unlabelled). Files whose header Skia cannot read are skipped when the
-/// folder is opened and listed in <see cref="SkippedFiles"/>. Samples are [C,size,size] per <see cref="ImageOptions"/>.
+/// searched recursively) or a flat folder (unlabelled). Files that are not readable images or are truncated
+/// (<see cref="ImageIntegrity"/>) are skipped when the folder is opened, listed in <see cref="SkippedFiles"/> and named,
+/// with the reason, in a warning. Samples are [C,size,size] or [C,H,W] per <see cref="ImageOptions"/>.
 /// </summary>
 public sealed class ImageFolderDataset : Dataset
 {
@@ -27,7 +28,8 @@ public sealed class ImageFolderDataset : Dataset
     public override IReadOnlyList<string>? ClassNames => classNames;
     public override IReadOnlyList<string> Warnings => warnings;
 
-    private ImageFolderDataset(string directory, ImageOptions options, string[] files, int[]? labels, string[]? classes, List<string> skipped, int ignoredTopLevel)
+    private ImageFolderDataset(string directory, ImageOptions options, string[] files, int[]? labels, string[]? classes,
+        List<(string File, string Reason)> skipped, int ignoredTopLevel)
     {
         Directory = directory;
         Options = options;
@@ -35,10 +37,10 @@ public sealed class ImageFolderDataset : Dataset
         this.files = files;
         fileLabels = labels;
         classNames = classes;
-        SkippedFiles = skipped;
+        SkippedFiles = skipped.Select(s => s.File).ToList();
         SampleShape = options.SampleShape;
         if (skipped.Count > 0)
-            warnings.Add($"{Name}: skipped {skipped.Count} unreadable image{(skipped.Count == 1 ? "" : "s")} (first: {skipped[0]})");
+            warnings.Add($"{Name}: skipped {skipped.Count} unreadable image{(skipped.Count == 1 ? "" : "s")}: {ImageIntegrity.Describe(skipped, directory)}");
         if (ignoredTopLevel > 0)
             warnings.Add($"{Name}: ignored {ignoredTopLevel} image{(ignoredTopLevel == 1 ? "" : "s")} outside the class folders");
     }
@@ -63,15 +65,15 @@ public sealed class ImageFolderDataset : Dataset
         if (candidates.Count == 0)
             throw new LowBitException(ErrorKind.InvalidInput,
                 $"images={directory}: no images ({string.Join(" ", ImageDecoder.Extensions)}) in {directory} or its subfolders");
-        var skipped = new List<string>();
+        var skipped = new List<(string File, string Reason)>();
         var readable = candidates.Where(c =>
         {
-            if (ImageDecoder.IsReadable(c.File)) return true;
-            skipped.Add(c.File);
+            if (ImageIntegrity.Problem(c.File) is not { } why) return true;
+            skipped.Add((c.File, why));
             return false;
         }).ToList();
         if (readable.Count == 0)
-            throw new LowBitException(ErrorKind.InvalidInput, $"images={directory}: none of its {candidates.Count} image files can be decoded (first: {candidates[0].File})");
+            throw new LowBitException(ErrorKind.InvalidInput, $"images={directory}: none of its {candidates.Count} image files can be decoded: {ImageIntegrity.Describe(skipped, directory)}");
         return new ImageFolderDataset(directory, options,
             readable.Select(c => c.File).ToArray(),
             classDirs.Length > 0 ? readable.Select(c => c.Label).ToArray() : null,
@@ -97,20 +99,20 @@ public sealed class ImageFolderDataset : Dataset
     {
         CheckDestination(destination);
         int file = FileOf(index);
-        int size = Options.Size;
-        var rgba = new byte[4 * size * size];
+        int size = Options.Size, width = Options.OutWidth;
+        var rgba = new byte[4 * size * width];
         if (Options.RandomCrops == 0)
         {
             // Decode at ≥ 2× the resized shorter side (round(size·256/224)), so the final resample still averages.
-            using var bmp = ImageDecoder.Decode(files[file], 2 * (int)Math.Round(size * 256.0 / 224.0));
-            ImageDecoder.Render(bmp, ImageDecoder.SourceRect(bmp.Width, bmp.Height, size, Options.Crop), size, size, rgba);
+            using var bmp = ImageDecoder.Decode(files[file], 2 * (int)Math.Round(Math.Max(size, width) * 256.0 / 224.0));
+            ImageDecoder.Render(bmp, ImageShapes.SourceRect(bmp.Width, bmp.Height, width, size, Options.Crop), width, size, rgba);
         }
         else
         {
             var bmp = CachedDecode(file);
             ImageDecoder.Render(bmp, RandomCropRect(bmp.Width, bmp.Height, Rng.Derive(Options.Seed, index)), size, size, rgba);
         }
-        ImagePresets.Apply(Options.Preset, rgba, size, size, destination);
+        ImagePresets.Apply(Options.Preset, rgba, width, size, destination);
     }
 
     /// <summary>A square of side shorter·√u, u ~ U[<see cref="ImageOptions.MinCropArea"/>, 1] (so its area is a

@@ -50,6 +50,36 @@ public sealed record ImageOptions
         Seed = seed;
     }
 
+    /// <summary>Output width when it differs from the height <see cref="Size"/> (<c>size=HxW</c>); null: square.</summary>
+    public int? Width
+    {
+        get => width;
+        init
+        {
+            if (value is < 1 or > 8192) throw new LowBitException(ErrorKind.Usage, $"image width {value} is outside 1..8192");
+            if (value is not null && value != Size && (RandomCrops > 0 || Preset == ImagePreset.ImagenetBgrMean))
+                throw new LowBitException(ErrorKind.Usage, $"size={Size}x{value}: random crops and preset imagenet-bgr-mean take square images");
+            width = value == Size ? null : value;
+        }
+    }
+
+    /// <summary><c>height=H,keep-aspect</c>: each image is resized to height <see cref="Size"/> and the width that keeps
+    /// its aspect ratio, round(H·w/h), uncropped; samples then differ in width (for models with a dynamic width).</summary>
+    public bool KeepAspect
+    {
+        get => keepAspect;
+        init
+        {
+            if (value && (RandomCrops > 0 || Preset == ImagePreset.ImagenetBgrMean))
+                throw new LowBitException(ErrorKind.Usage, "keep-aspect: random crops and preset imagenet-bgr-mean take square images");
+            keepAspect = value;
+        }
+    }
+
+    private readonly int? width;
+    private readonly bool keepAspect;
+
     public int Channels => Preset == ImagePreset.Gray ? 1 : 3;
-    public int[] SampleShape => [Channels, Size, Size];
+    public int OutWidth => Width ?? Size;
+    public int[] SampleShape => [Channels, Size, OutWidth];
 }

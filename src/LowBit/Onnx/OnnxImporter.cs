@@ -141,7 +141,9 @@ public static class OnnxImporter
             n.OpType == "Constant" && n.Domain.Length == 0 && n.Outputs.Count == 1 && n.Attributes.Count == 1
             && n.Attributes.ContainsKey("value") && !g.Outputs.Any(o => o.Name == n.Outputs[0]);
 
-        private static Tensor ConstantValue(Node n) => (Tensor)n.Attributes["value"].Value;
+        private Tensor ConstantValue(Node n) => n.Attributes["value"].Value as Tensor
+            ?? throw new LowBitException(ErrorKind.InvalidModel,
+                $"{displayName}: Constant node '{n.Name}': attribute 'value' must be a tensor, got {n.Attributes["value"].Value?.GetType().Name ?? "nothing"}");
 
         private ValueInfo ToValueInfo(ValueInfoProto vi)
         {

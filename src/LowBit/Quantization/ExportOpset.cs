@@ -32,16 +32,16 @@ internal static class ExportOpset
         long need = 1;
         string why = "nothing";
         void Need(long v, string w) { if (v > need) (need, why) = (v, w); }
-        foreach (var n in g.Nodes.Where(n => n.Domain.Length == 0))
+        foreach (var (owner, n) in Nodes(g).Where(x => x.Node.Domain.Length == 0))
         {
             switch (n.OpType)
             {
                 case "QuantizeLinear" or "DequantizeLinear":
                     Need(10, "QuantizeLinear/DequantizeLinear");
-                    var codes = n.OpType == "QuantizeLinear" ? (n.Inputs.Count > 2 ? TypeOf(g, n.Inputs[2]) : DType.UInt8) : TypeOf(g, n.Inputs[0]);
+                    var codes = n.OpType == "QuantizeLinear" ? (n.Inputs.Count > 2 ? TypeOf(owner, n.Inputs[2]) : DType.UInt8) : TypeOf(owner, n.Inputs[0]);
                     if (codes is DType.Int4 or DType.UInt4 or DType.Int16 or DType.UInt16) Need(21, $"{codes.Name()} codes");
                     if (n.Attributes.ContainsKey("block_size")) Need(21, "blocked (per-group) scales");
-                    if (n.Inputs.Count > 1 && g.Initializers.TryGetValue(n.Inputs[1], out var s) && s.Length > 1) Need(13, "per-channel scales");
+                    if (n.Inputs.Count > 1 && owner.Initializers.TryGetValue(n.Inputs[1], out var s) && s.Length > 1) Need(13, "per-channel scales");
                     break;
                 case "DynamicQuantizeLinear":
                     Need(11, "DynamicQuantizeLinear");
@@ -53,6 +53,10 @@ internal static class ExportOpset
         }
         return (need, why);
     }
+
+    /// <summary>Every node with the graph holding it, control-flow bodies included (they share the model's opset).</summary>
+    private static IEnumerable<(Graph.Graph Owner, Graph.Node Node)> Nodes(Graph.Graph g) =>
+        g.Nodes.SelectMany(n => n.Subgraphs().SelectMany(Nodes).Prepend((g, n)));
 
     private static DType TypeOf(Graph.Graph g, string name) => g.Initializers.TryGetValue(name, out var t) ? t.DType : DType.Undefined;
 }

@@ -24,6 +24,7 @@ internal static class QuantizePipeline
         var cpu = CpuDefaults.Decide(config);
         var types = TypeInference.Infer(g);
         var plan = Marker.Run(g, config, cpu.ReduceRange, types);
+        var bodies = Subgraphs.Mark(g, config, cpu.ReduceRange, types);
         var keys = g.Nodes.ToDictionary<Node, Node, string>(n => n, Marker.Key, ReferenceEqualityComparer.Instance);
         var preparedNodes = g.Nodes.ToList();
         var readers = Readers(g);
@@ -32,7 +33,7 @@ internal static class QuantizePipeline
 
         CalibrationResult? calibration = null;
         if (config.Mode == QuantMode.Static && stored is null)
-            calibration = Calibrate(g, plan, data, progress, copts);
+            calibration = Calibrate(g, bodies.WithBodies(plan), data, progress, copts);
         var p = QdqParams.Resolve(g, plan, calibration, stored);
 
         var nbits = new List<string>();
@@ -55,6 +56,7 @@ internal static class QuantizePipeline
                 weightExport = "MatMulInteger/ConvInteger";
                 break;
         }
+        var bodyTensors = bodies.Rewrite(config, calibration, stored, warnings);
         var (opset, reason, notes) = ExportOpset.Apply(g, model.DefaultOpset, config.ExportOpset);
         TopologicalSort.Apply(g);
         warnings.AddRange(plan.Warnings);
@@ -69,8 +71,9 @@ internal static class QuantizePipeline
             ManifestJson.Describe(config, cpu.ReduceRange),
             new CpuInfo(cpu.Cpu.ToString(), cpu.Cpu.U8S8Saturates, cpu.ReduceRange, cpu.Reason),
             prep,
-            calibration is null ? null : new CalibrationInfo(calibration.Samples, config.Activations!.Observer.ToString(), copts.DataKey, calibration.Cache, calibration.Warnings),
-            ManifestBuilder.Tensors(plan, p, shapes, keys, readers, weightExport, nbits),
+            calibration is null ? null : new CalibrationInfo(calibration.Samples, config.Activations!.Observer.ToString(), copts.DataKey, calibration.Cache, calibration.Warnings)
+                { Inputs = calibration.Inputs, DataSpec = copts.DataSpec },
+            [.. ManifestBuilder.Tensors(plan, p, shapes, keys, readers, weightExport, nbits), .. bodyTensors],
             ManifestBuilder.Nodes(preparedNodes, plan, keys),
             warnings);
         return new QuantizedModel(g, manifest);
@@ -102,14 +105,14 @@ internal static class QuantizePipeline
     private static readonly HashSet<string> QuantizedOps =
     [
         "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul", "MatMulInteger",
-        "ConvInteger", "MatMulNBits", "QGemm", "QLinearAdd", "QLinearMul", "DynamicQuantizeMatMul", "MatMulIntegerToFloat",
+        "ConvInteger", "MatMulNBits", "QGemm", "QLinearAdd", "QLinearMul", "DynamicQuantizeMatMul", "MatMulIntegerToFloat", "DynamicQuantizeLSTM",
     ];
 
     /// <summary>The model must be a float model: an error naming <paramref name="file"/> (when known) and the first
     /// quantized node otherwise.</summary>
     internal static void ThrowIfQuantized(Graph.Graph model, string? file)
     {
-        if (model.Nodes.FirstOrDefault(n => QuantizedOps.Contains(n.OpType)) is { } done)
+        if (AllNodes(model).FirstOrDefault(n => QuantizedOps.Contains(n.OpType)) is { } done)
             throw new LowBitException(ErrorKind.InvalidInput, (file is null ? "" : file + ": ") +
                 $"the model is already quantized (node {Marker.Key(done)} is {done.OpType}); quantize the float model instead");
     }
@@ -117,9 +120,9 @@ internal static class QuantizePipeline
     /// <summary>Every excluded or overridden node name and op type must exist in the model.</summary>
     private static void CheckNames(Graph.Graph model, QuantizerConfig config)
     {
-        var names = model.Nodes.Select(Marker.Key).ToList();
+        var names = AllNodes(model).Select(Marker.Key).ToList();
         var known = new HashSet<string>(names, StringComparer.Ordinal);
-        var ops = model.Nodes.Select(n => n.OpType).Distinct().OrderBy(o => o, StringComparer.Ordinal).ToList();
+        var ops = AllNodes(model).Select(n => n.OpType).Distinct().OrderBy(o => o, StringComparer.Ordinal).ToList();
         void Node(string n, string where)
         {
             if (known.Contains(n)) return;
@@ -143,7 +146,7 @@ internal static class QuantizePipeline
 
     private static void WarnFoldedOverrides(Graph.Graph model, Graph.Graph prepared, QuantizerConfig config, List<string> warnings)
     {
-        var left = new HashSet<string>(prepared.Nodes.Select(Marker.Key), StringComparer.Ordinal);
+        var left = new HashSet<string>(AllNodes(prepared).Select(Marker.Key), StringComparer.Ordinal);
         var named = config.ExcludeNodes.Concat(config.Recipe?.ExcludeNodes ?? []).Concat(config.Recipe?.Nodes.Keys ?? []);
         foreach (var n in named.Distinct())
             if (!left.Contains(n))
@@ -168,6 +171,9 @@ internal static class QuantizePipeline
                 yield return $"{string.Join(", ", unfused.Take(5))}{(unfused.Count > 5 ? $" and {unfused.Count - 5} more" : "")}: ONNX Runtime's integer kernels take 8-bit per-tensor/per-channel weights; these run DequantizeLinear + float op";
         }
     }
+
+    /// <summary>The nodes of <paramref name="g"/> and of its control-flow bodies (exclusions and recipes may name both).</summary>
+    private static IEnumerable<Node> AllNodes(Graph.Graph g) => g.Nodes.SelectMany(n => n.Subgraphs().SelectMany(AllNodes).Prepend(n));
 
     private static Dictionary<string, List<string>> Readers(Graph.Graph g)
     {

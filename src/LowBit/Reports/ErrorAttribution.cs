@@ -29,6 +29,7 @@ internal static class ErrorAttribution
             return ([], null, []);
         }
         var floatSession = new Session(floatGraph, sessionOptions);
+        if (options.Cancellation.CanBeCanceled) floatSession.AddHook(options.CancellationHook);
         var expected = batches.Select(b =>
         {
             var r = floatSession.Run(b, outputs.Select(o => o.Float));
@@ -53,6 +54,7 @@ internal static class ErrorAttribution
         // session's pool, which would keep every replaced buffer alive for the session's lifetime.
         var session = new Session(quantized, sessionOptions with { ReuseBuffers = false });
         session.AddHook(hook.On);
+        if (options.Cancellation.CanBeCanceled) session.AddHook(options.CancellationHook);
         ErrorStats Measure(HashSet<string>? keep)
         {
             hook.Keep = keep;

@@ -55,6 +55,11 @@ public static class LayerComparison
         var quantSession = new Session(quantized, sessionOptions);
         floatSession.AddHook(state.OnReference);
         quantSession.AddHook(state.OnTest);
+        if (options.Cancellation.CanBeCanceled)
+        {
+            floatSession.AddHook(options.CancellationHook);
+            quantSession.AddHook(options.CancellationHook);
+        }
 
         var outputs = ErrorAttribution.OutputPairs(floatGraph, quantized);
         var outputStats = new ErrorStats();

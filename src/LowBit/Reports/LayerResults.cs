@@ -70,4 +70,14 @@ public sealed record LayerComparisonOptions
     public int MaxSuggestions { get; init; } = 5;
     /// <summary>Threads of both sessions (default: all cores).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Checked after every value any session of the comparison produces, so a cancel lands within one node's
+    /// run, not one batch's (a batch of a large model runs for seconds).</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>A session hook that only checks <see cref="Cancellation"/>.</summary>
+    internal Runtime.ValueHook CancellationHook => (_, _, _) =>
+    {
+        Cancellation.ThrowIfCancellationRequested();
+        return null;
+    };
 }

@@ -173,6 +173,11 @@ public sealed class Session
         foreach (var (slot, value) in sp.Constants) env[slot] = value;
         for (int i = 0; i < g.Inputs.Count; i++)
             env[sp.SlotOf[g.Inputs[i].Name]] = i < args.Count ? args[i] : null;
+        // Hooks see a body's inputs (Loop-carried state, Scan slices) as they see the main graph's.
+        foreach (var v in g.Inputs)
+            if (env[sp.SlotOf[v.Name]] is Tensor input)
+                foreach (var h in hooks)
+                    if (h(v.Name, null, input) is Tensor r) env[sp.SlotOf[v.Name]] = input = r;
         Execute(sp, env, new HashSet<int>(sp.OutputSlots), outer);
         return sp.OutputSlots.Select(s => env[s] ?? throw new LowBitException(ErrorKind.InvalidModel, $"subgraph '{g.Name}' did not compute its output '{sp.SlotNames[s]}'")).ToArray();
     }

@@ -8,7 +8,7 @@ namespace LowBit.Tensors;
 /// Element type conversion (the ONNX Cast semantics). Between primitive numeric types: C-style (float → int truncates
 /// toward zero and saturates at the type's range, NaN → 0; int → narrower int wraps; double → float16 rounds once).
 /// bool: nonzero (and NaN) → true. bfloat16, float8 and 4-bit types go through float32 (float8 saturating or not).
-/// Strings parse/print invariant decimal numbers, with NaN, INF, -INF.
+/// Strings parse invariant decimal numbers, with NaN, INF, -INF, and print the shortest round-trip decimal (see Format).
 /// </summary>
 internal static partial class Elementwise
 {
@@ -162,12 +162,16 @@ internal static partial class Elementwise
         return Tensor.FromArray(r, x.Shape);
     }
 
-    /// <summary>Shortest round-trip decimal ("0.039187793"), NaN, INF, -INF.</summary>
-    private static string Format(double v) =>
-        double.IsNaN(v) ? "NaN" : double.IsPositiveInfinity(v) ? "INF" : double.IsNegativeInfinity(v) ? "-INF" : v.ToString("R", CultureInfo.InvariantCulture);
+    /// <summary>Shortest decimal that parses back to the same value in the source precision (float32 for float32 and
+    /// narrower types, float64 for float64), exponent as C prints it ("1e-05"): what numpy's str gives and the ONNX
+    /// backend cases expect. ONNX Runtime 1.31 prints C's %.8g instead ("0.60484552" for 0.6048455f), so it fails
+    /// test_cast_FLOAT_to_STRING; integers and bools print the same in both.</summary>
+    private static string Format(double v) => SpecialName(v) ?? v.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e');
 
-    private static string Format(float v) =>
-        float.IsNaN(v) ? "NaN" : float.IsPositiveInfinity(v) ? "INF" : float.IsNegativeInfinity(v) ? "-INF" : v.ToString("R", CultureInfo.InvariantCulture);
+    private static string Format(float v) => SpecialName(v) ?? v.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e');
+
+    private static string? SpecialName(double v) =>
+        double.IsNaN(v) ? "NaN" : double.IsPositiveInfinity(v) ? "INF" : double.IsNegativeInfinity(v) ? "-INF" : null;
 
     private static Tensor FromStrings(Tensor x, DType to)
     {
@@ -202,20 +206,24 @@ internal static partial class Elementwise
     private static double ParseNumber(string s)
     {
         var t = s.Trim();
+        if (Special(t) is double special) return special;
         if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) return v;
-        return Special(t) ?? throw new FormatException($"cannot parse '{s}' as a number");
+        throw new LowBitException(ErrorKind.InvalidInput, $"cannot parse '{s}' as a number");
     }
 
     private static float ParseNumberSingle(string s)
     {
         var t = s.Trim();
+        if (Special(t) is double special) return (float)special;
         if (float.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out float v)) return v;
-        return (float)(Special(t) ?? throw new FormatException($"cannot parse '{s}' as a number"));
+        throw new LowBitException(ErrorKind.InvalidInput, $"cannot parse '{s}' as a number");
     }
 
     private static double? Special(string t) => t.ToUpperInvariant() switch
     {
-        "NAN" or "+NAN" or "-NAN" => double.NaN,
+        // Positive quiet NaN as C's strtod gives it (.NET's double.NaN has the sign bit set); "-NAN" keeps its sign.
+        "NAN" or "+NAN" => BitConverter.Int64BitsToDouble(0x7FF8000000000000),
+        "-NAN" => BitConverter.Int64BitsToDouble(unchecked((long)0xFFF8000000000000)),
         "INF" or "+INF" or "INFINITY" or "+INFINITY" => double.PositiveInfinity,
         "-INF" or "-INFINITY" => double.NegativeInfinity,
         _ => null,

@@ -181,7 +181,7 @@ public class QuantizeCommandTests(QuantModelsFixture models) : IClassFixture<Qua
         string npy = h.SaveNpy("nan.npy", Tensor.FromArray(data, 6, 1, 28, 28));
         string output = h.PathOf("kept.onnx");
         File.WriteAllText(output, "previous");
-        var r = Quantize("--out", output, "--calib-data", "npy=" + npy);
+        var r = Quantize("--out", output, "--force", "--calib-data", "npy=" + npy);
         AssertError(r, 6, "sample 3", "'input'", "NaN");
         Assert.Equal("previous", File.ReadAllText(output));  // nothing half-written over it
         Assert.False(File.Exists(h.PathOf("kept.lowbit.json")));
@@ -225,9 +225,11 @@ public class QuantizeCommandTests(QuantModelsFixture models) : IClassFixture<Qua
     [Fact]
     public void Quantize_DataDtypeDoesNotFit_SaysWhatWasExpected()
     {
+        // Token ids must not be guessed from reals: a float file for an int64 input is refused (random data is drawn as int64).
         string model = h.Save(QuantModelsFixture.Int64Input(), "ids.onnx");
-        var r = CliHarness.Run("quantize", model, "--out", h.PathOf("ids.q.onnx"), "--calib-data", "random:8");
-        AssertError(r, 6, "input 'ids' expects int64", "float32");
+        string npy = h.SaveNpy("ids.npy", Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6, 7, 8 }, 2, 4));
+        var r = CliHarness.Run("quantize", model, "--out", h.PathOf("ids.q.onnx"), "--calib-data", "npy=" + npy);
+        AssertError(r, 6, "--calib-data npy=", "input 'ids' expects int64", "float32", "astype(np.int64)");
     }
 
     [Theory]

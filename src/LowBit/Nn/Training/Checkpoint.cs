@@ -20,7 +20,16 @@ public sealed record TrainingPosition(int Epoch, int NextBatch, long Step, Epoch
 /// <summary>A checkpoint read back from disk.</summary>
 public sealed record LoadedCheckpoint(
     string Path, TrainingConfig Config, TrainingPosition Position, Dictionary<string, Tensor> Weights,
-    Dictionary<string, Tensor> OptimizerState, CharVocabulary? Vocabulary, List<EpochRecord> Epochs, List<string> ResumedFrom);
+    Dictionary<string, Tensor> OptimizerState, CharVocabulary? Vocabulary, List<EpochRecord> Epochs, List<string> ResumedFrom)
+{
+    /// <summary>Where the interrupted run was to write its model and log (absolute paths); null in checkpoints that
+    /// predate them or when the trainer was not told.</summary>
+    public CheckpointOutputs? Outputs { get; init; }
+}
+
+/// <summary>The files a training run writes at its end, kept in each checkpoint so that a resumed run writes the same
+/// ones (not the defaults).</summary>
+public sealed record CheckpointOutputs(string? Model, string? Log);
 
 /// <summary>
 /// Training checkpoints. A checkpoint is a folder <c>e{epoch:000}-b{batch:000000}</c> inside the checkpoint directory:
@@ -48,7 +57,8 @@ public static class Checkpoint
 
     /// <summary>Writes a checkpoint and points latest.json at it; returns its folder.</summary>
     public static string Save(string dir, TrainingConfig config, Graph.Graph graph, IReadOnlyDictionary<string, Tensor> optimizerState,
-        TrainingPosition position, CharVocabulary? vocabulary, IReadOnlyList<EpochRecord> epochs, IReadOnlyList<string> resumedFrom)
+        TrainingPosition position, CharVocabulary? vocabulary, IReadOnlyList<EpochRecord> epochs, IReadOnlyList<string> resumedFrom,
+        CheckpointOutputs? outputs = null)
     {
         Directory.CreateDirectory(dir);
         string name = FolderName(position);
@@ -83,6 +93,8 @@ public static class Checkpoint
                 ["epochs"] = JsonSerializer.SerializeToNode(epochs, TrainingLog.JsonOptions),
                 ["resumed_from"] = JsonSerializer.SerializeToNode(resumedFrom, TrainingLog.JsonOptions),
             };
+            if (outputs is not null)
+                meta["outputs"] = new JsonObject { ["model"] = Abs(outputs.Model), ["log"] = Abs(outputs.Log) };
             AtomicFile.WriteAllText(System.IO.Path.Combine(tmp, MetaFile), meta.ToJsonString(TrainingLog.JsonOptions));
             if (Directory.Exists(final)) DeleteQuietly(final, rename: true);
             Directory.Move(tmp, final);
@@ -163,13 +175,16 @@ public static class Checkpoint
             var vocabulary = meta["vocabulary"] is null ? null : CharVocabulary.Load(System.IO.Path.Combine(folder, VocabularyFile));
             var epochs = meta["epochs"].Deserialize<List<EpochRecord>>(TrainingLog.JsonOptions) ?? new();
             var resumed = meta["resumed_from"].Deserialize<List<string>>(TrainingLog.JsonOptions) ?? new();
-            return new LoadedCheckpoint(folder, config, position, weights, optimizer, vocabulary, epochs, resumed);
+            var outputs = meta["outputs"] is JsonObject o ? new CheckpointOutputs((string?)o["model"], (string?)o["log"]) : null;
+            return new LoadedCheckpoint(folder, config, position, weights, optimizer, vocabulary, epochs, resumed) { Outputs = outputs };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
         {
             throw Damaged(metaPath, e.Message);
         }
     }
+
+    private static string? Abs(string? path) => path is null ? null : System.IO.Path.GetFullPath(path);
 
     private static LowBitException Damaged(string path, string why) =>
         new(ErrorKind.InvalidInput, $"{path}: damaged checkpoint ({CliSafe(why)})");

@@ -47,6 +47,10 @@ public sealed partial class Trainer
         }
     }
 
+    /// <summary>Where <see cref="Export"/> will write the model when the run ends; stored in checkpoints (with
+    /// <see cref="LogPath"/>) so that a resumed run writes the same files.</summary>
+    public string? OutPath { get; set; }
+
     private void Restore(LoadedCheckpoint c)
     {
         foreach (var (name, t) in Graph.Initializers) Array.Copy(c.Weights[name].Data, t.Data, t.DType.StorageLength(t.Length));
@@ -75,7 +79,7 @@ public sealed partial class Trainer
                     $"'{name}' became {t.AsReadOnlySpan<float>()[at]} by step {position.Step}; training stopped, " +
                     (lastCheckpoint is null ? "no checkpoint was written" : $"the last good checkpoint is {lastCheckpoint}") + "; try a lower --lr");
         lastCheckpoint = Checkpoint.Save(Config.CheckpointDir, Config, Graph, optimizer.GetState(), position, data.Vocabulary,
-            Log.Epochs, Log.ResumedFrom);
+            Log.Epochs, Log.ResumedFrom, OutPath is null && LogPath is null ? null : new CheckpointOutputs(OutPath, LogPath));
         CheckpointSaved?.Invoke(lastCheckpoint);
     }
 

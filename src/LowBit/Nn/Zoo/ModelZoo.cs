@@ -10,7 +10,7 @@ public sealed record ZooModel(string Name, string Description, ModelOptions Defa
 /// <summary>
 /// Registry of models built in C# (DESIGN.md §1: they are ordinary <see cref="Graph.Graph"/>s with seeded weights,
 /// exported with <c>OnnxExporter</c> like any other). Image models take <see cref="ImageModelOptions"/> (vit-tiny also
-/// <see cref="VitOptions"/>); gpt-tiny takes <see cref="GptOptions"/>.
+/// <see cref="VitOptions"/>, lrcn <see cref="LrcnOptions"/>); gpt-tiny takes <see cref="GptOptions"/>.
 /// </summary>
 public static class ModelZoo
 {
@@ -29,6 +29,8 @@ public static class ModelZoo
         new("gpt-tiny", "character-level causal transformer, context 64, 4 blocks of width 128, 0.82 M params",
             new GptOptions(), o => Gpt.Build(o as GptOptions
                 ?? throw new LowBitException(ErrorKind.InvalidInput, $"gpt-tiny takes GptOptions, not {o.GetType().Name}"))),
+        new("lrcn", "CNN+LSTM over clips of 4 frames 1×28×28 (conv features per frame, LSTM of 32, classifier), 0.01 M params, seeded weights (no LSTM backward: not trainable)",
+            new LrcnOptions(), o => Lrcn.Build(o as LrcnOptions ?? LrcnOptions.From(Image(o, "lrcn")))),
     ];
 
     /// <summary>Model names in registry order.</summary>

@@ -18,6 +18,8 @@ internal static class CalibrationCache
     {
         var sb = new StringBuilder();
         sb.Append(Format).Append('\n').Append(modelHash).Append('\n').Append(options.DataKey).Append('\n').Append(options.MaxSamples).Append('\n');
+        if (options.Streams.Count > 0)
+            sb.Append("streams ").Append(string.Join(";", options.Streams.Select(b => b + (b.Initial is null ? "" : "(initial given)")))).Append('\n');
         foreach (var (root, members, cfg) in groups)
             sb.Append(root).Append('=').Append(string.Join(",", members)).Append(" : ").Append(cfg).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));

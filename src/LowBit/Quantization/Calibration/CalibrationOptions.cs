@@ -4,6 +4,39 @@ namespace LowBit.Quantization;
 public readonly record struct CalibrationProgress(int Done, int? Total);
 
 /// <summary>
+/// A recurrent state carried between calibration calls: after each call, graph output <see cref="Output"/> becomes input
+/// <see cref="Input"/> of the next call, so a sequence of chunks (audio frames, tokens) sees the state values a deployed
+/// streaming loop sees. The first call gets <see cref="Initial"/>, else the first sample's own value for the input, else
+/// zeros of the input's declared shape (every dim must then be fixed).
+/// </summary>
+public sealed record StreamBinding
+{
+    public string Output { get; }
+    public string Input { get; }
+    public Tensors.Tensor? Initial { get; }
+
+    public StreamBinding(string output, string input, Tensors.Tensor? initial = null)
+    {
+        if (string.IsNullOrWhiteSpace(output) || string.IsNullOrWhiteSpace(input))
+            throw new LowBitException(ErrorKind.Usage, $"a stream binding needs an output and an input name, got '{output}={input}'");
+        Output = output;
+        Input = input;
+        Initial = initial;
+    }
+
+    /// <summary>Parses <c>OUTPUT=INPUT</c> (the form of <c>--stream</c>).</summary>
+    public static StreamBinding Parse(string text)
+    {
+        int eq = text.IndexOf('=');
+        if (eq <= 0 || eq == text.Length - 1)
+            throw new LowBitException(ErrorKind.Usage, $"'{text}': expected OUTPUT=INPUT (a model output fed back as the next call's input)");
+        return new StreamBinding(text[..eq], text[(eq + 1)..]);
+    }
+
+    public override string ToString() => $"{Output}={Input}";
+}
+
+/// <summary>
 /// Calibration settings. A sample is one dictionary of model inputs (it may hold a batch). With <see cref="CachePath"/>
 /// set, the observed ranges are saved there keyed by model hash, <see cref="DataKey"/> (a description of the data that
 /// changes when the data does, e.g. "fashion-mnist:train[0:512]") and the observer settings; a rerun with the same key
@@ -19,6 +52,25 @@ public sealed record CalibrationOptions
     /// <summary>Threads of the calibration session's kernels (null: all cores). Not part of the cache key: ranges do not
     /// depend on it.</summary>
     public int? Threads { get; init; }
+
+    /// <summary>The calibration data spec as the user wrote it (image preset included), recorded in the manifest so
+    /// eval/compare can warn when their data is prepared differently.</summary>
+    public string? DataSpec { get; init; }
+
+    /// <summary>States fed back from one call to the next (streaming models); samples are then run in order as one
+    /// sequence. Part of the cache key.</summary>
+    public IReadOnlyList<StreamBinding> Streams
+    {
+        get => streams;
+        init
+        {
+            foreach (var g in value.GroupBy(b => b.Input).Where(g => g.Count() > 1))
+                throw new LowBitException(ErrorKind.Usage, $"stream input '{g.Key}' is fed by {g.Count()} outputs ({string.Join(", ", g)})");
+            streams = value.ToArray();
+        }
+    }
+
+    private readonly StreamBinding[] streams = [];
 
     public CalibrationOptions(int? maxSamples = null, string? cachePath = null, string? dataKey = null, int minSamples = 16)
     {

@@ -11,6 +11,8 @@ namespace LowBit.Quantization.Calibration;
 /// observer through a <see cref="Session"/> value hook (no graph surgery, no values kept: memory is the observers' fixed
 /// histograms plus one run's intermediates). The session runs unoptimized so every marked value exists by name.
 /// Non-finite values in an input or a marked activation stop calibration with the sample index and tensor name.
+/// With <see cref="CalibrationOptions.Streams"/>, samples run in order and each call's state outputs are the next call's
+/// state inputs (<see cref="StreamFeedback"/>), so state tensors are observed over the real trajectory.
 /// </summary>
 internal static class Calibrator
 {
@@ -28,7 +30,9 @@ internal static class Calibrator
             foreach (var m in members) slot[m] = i;
         }
 
+        var streams = new StreamFeedback(prepared, options.Streams);
         var session = new Session(prepared, new SessionOptions { Optimize = false, Threads = options.Threads ?? Environment.ProcessorCount });
+        var inputRanges = new InputRangeCheck.Recorder();
         int sample = 0;
         session.AddHook((name, _, value) =>
         {
@@ -48,14 +52,20 @@ internal static class Calibrator
         if (options.MaxSamples is int max) total = total is int t ? Math.Min(t, max) : max;
         if (total is int known) progress?.Report(new CalibrationProgress(0, known));
 
-        foreach (var inputs in data)
+        foreach (var sampleInputs in data)
         {
             if (options.MaxSamples is int limit && sample >= limit) break;
+            var inputs = streams.Feed(sampleInputs);
             foreach (var (name, t) in inputs)
-                if (t.DType == DType.Float32) CheckFinite(t.AsReadOnlySpan<float>(), sample, name, "input");
+                if (t.DType == DType.Float32)
+                {
+                    CheckFinite(t.AsReadOnlySpan<float>(), sample, name, "input");
+                    inputRanges.Add(name, t.AsReadOnlySpan<float>());
+                }
             try
             {
-                session.Run(inputs);
+                var outputs = session.Run(inputs);
+                streams.Advance(outputs);
             }
             catch (LowBitException e) when (!e.Message.StartsWith("calibration sample", StringComparison.Ordinal))
             {
@@ -78,7 +88,7 @@ internal static class Calibrator
         var warnings = Summarize(raw);
         if (sample < options.MinSamples)
             warnings.Insert(0, $"calibrated on {sample} sample{(sample == 1 ? "" : "s")}; at least {options.MinSamples} are recommended for representative ranges");
-        return new CalibrationResult(ranges, sample, warnings, "off");
+        return new CalibrationResult(ranges, sample, warnings, "off") { Inputs = inputRanges.Ranges };
     }
 
     private static void CheckFinite(ReadOnlySpan<float> v, int sample, string name, string what) =>

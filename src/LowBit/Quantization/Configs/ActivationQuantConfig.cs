@@ -21,6 +21,14 @@ public sealed record ActivationQuantConfig
         if (Format.IntegerRange is null || Format.OnnxType is null)
             throw new LowBitException(ErrorKind.Usage,
                 $"activation format '{Format.Name}' has no ONNX QuantizeLinear output type; integer formats that do: {string.Join(", ", WeightQuantConfig.StorableFormats())}");
+        // Measured on ONNX Runtime 1.31 (tests/LowBit.Cli.Tests/Commands/QuantizeCombinationTests.cs): every model with
+        // 4-bit activation codes (int2..int4, uint2..uint4: all stored as tensor(int4/uint4)) is refused at load, since
+        // the ops around them (MaxPool, QLinearConv, QLinearMatMul, ...) have no 4-bit kernels. 8- and 16-bit ones run.
+        if (Tensors.DTypes.BitsPerElement(Format.OnnxType.Value) < 8)
+            throw new LowBitException(ErrorKind.Usage,
+                $"activation format '{Format.Name}' would be stored as {Tensors.DTypes.Name(Format.OnnxType.Value)}, which ONNX Runtime 1.31 refuses on activations " +
+                $"(no MaxPool/QLinearConv/QLinearMatMul kernel takes 4-bit tensors), so the model would not load; nearest that works: " +
+                $"activations {(Format is IntFormat { IsSigned: true } ? "int8" : "uint8")} (4-bit weights with 8-bit activations do run)");
     }
 
     /// <summary>uint8 asymmetric, min-max: ONNX Runtime's x86 default.</summary>

@@ -31,7 +31,8 @@ public enum WeightOnlyKernel
 /// <summary>
 /// Everything <see cref="Quantizer"/> needs, validated on construction (errors are usage errors naming the option and
 /// what it accepts). Defaults per mode: static = int8 symmetric per-channel weights + uint8 asymmetric min-max
-/// activations; weight-only = int4 symmetric group:32; dynamic = int8 symmetric per-channel. <see cref="ReduceRange"/>
+/// activations; weight-only = int4 symmetric group:32; dynamic = int8 symmetric per-channel. Weights whose range was left
+/// unset get <see cref="WeightRangeDefault"/>'s choice here (mse for ≤ 4-bit and 7-bit weights), as in the CLI. <see cref="ReduceRange"/>
 /// null lets the target CPU decide (7-bit weights where u8·s8 kernels saturate, see <see cref="CpuDefaults"/>).
 /// </summary>
 public sealed record QuantizerConfig
@@ -83,6 +84,7 @@ public sealed record QuantizerConfig
         QuantizeGraphOutputs = quantizeGraphOutputs;
         QuantizeOpTypes = (quantizeOpTypes ?? []).ToArray();
         TargetCpu = targetCpu;
+        if (Weights.RangeIsDefault) Weights = Weights.WithRange(WeightRangeDefault.PrefersMse(this) ? WeightRange.Mse : WeightRange.MinMax);
         Validate();
     }
 

@@ -17,7 +17,7 @@ namespace LowBit.Quantization.Dynamic;
 /// y = s_x·s_w·Σ (x_q − z_x)(w_q − z_w) is the float result up to the quantization of x and W. Weight zero points are
 /// written as one scalar when they are all equal (ConvInteger in ONNX Runtime accepts nothing else).
 /// Nodes this form cannot express (MatMul with B of rank ≠ 2, Gemm with transA, Conv with per-channel zero points) stay
-/// float; their names are returned so their weight marks can be dropped.
+/// float; their names are returned so their weight marks can be dropped. LSTM/GRU/RNN: <see cref="RecurrentRewriter"/>.
 /// </summary>
 internal static class DynamicRewriter
 {
@@ -26,9 +26,16 @@ internal static class DynamicRewriter
         var skipped = new List<Node>();
         var quantizedInputs = new Dictionary<string, (string Q, string S, string Z)>(StringComparer.Ordinal);
         var producers = g.Producers();
+        var recurrent = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        var head = new List<Node>();
         foreach (var (name, w) in plan.Weights.ToList())
         {
             var n = w.Node;
+            if (n.OpType is "LSTM" or "GRU" or "RNN")
+            {
+                if (recurrent.Add(n)) head.AddRange(RecurrentRewriter.Apply(g, n, plan, p));
+                continue;
+            }
             var qp = p.Weights[name];
             var repl = n.OpType switch
             {
@@ -54,6 +61,7 @@ internal static class DynamicRewriter
             g.Nodes.RemoveAt(pos);
             g.Nodes.InsertRange(pos, repl);
         }
+        g.Nodes.InsertRange(0, head);
         Prepare.ConstantFolding.RemoveUnread(g, plan.Weights.Keys.Concat(plan.Weights.Values.SelectMany(v => v.Node.Inputs)).ToList());
         return skipped;
     }

@@ -41,7 +41,14 @@ public sealed record ConfigInfo(string Mode, WeightsInfo Weights, ActivationsInf
 public sealed record CpuInfo(string Cpu, [property: System.Text.Json.Serialization.JsonPropertyName("u8s8Saturates")] bool U8S8Saturates, bool ReduceRange, string Reason);
 
 /// <summary>Samples run (or loaded from the cache), observer, data key, cache use ("off", "hit", "miss"), warnings.</summary>
-public sealed record CalibrationInfo(int Samples, string Observer, string? DataKey, string Cache, IReadOnlyList<string> Warnings);
+public sealed record CalibrationInfo(int Samples, string Observer, string? DataKey, string Cache, IReadOnlyList<string> Warnings)
+{
+    /// <summary>Each float input's observed range over the calibration samples (absent when the ranges came from a cache).</summary>
+    public IReadOnlyList<Data.InputRange>? Inputs { get; init; }
+
+    /// <summary>The calibration data spec as given (with its image preset), when the caller passed it.</summary>
+    public string? DataSpec { get; init; }
+}
 
 /// <summary>
 /// One quantized tensor. Kind: activation, weight, bias, constant. Scales and zero points are row-major in

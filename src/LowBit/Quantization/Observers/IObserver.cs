@@ -19,5 +19,12 @@ internal interface IObserver
 }
 
 /// <summary>A clipping range [Min, Max] chosen by an observer, the number of finite values it rests on, and warnings
-/// (too few samples for the estimate, non-finite values ignored) for the caller to show.</summary>
-public sealed record ObservedRange(float Min, float Max, long Count, IReadOnlyList<string> Warnings);
+/// (too few samples for the estimate, non-finite values ignored) for the caller to show.
+/// Invariant Min ≤ 0 ≤ Max, enforced here for every observer: the range is widened to contain 0, so zero (padding,
+/// ReLU's zeros) is always exact, and a clip that lands inside a one-sided range (a threshold below the data's minimum)
+/// cannot leave Min &gt; Max.</summary>
+public sealed record ObservedRange(float Min, float Max, long Count, IReadOnlyList<string> Warnings)
+{
+    public float Min { get; } = Math.Min(Min, 0f);
+    public float Max { get; } = Math.Max(Max, 0f);
+}

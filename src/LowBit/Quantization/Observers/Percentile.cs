@@ -59,7 +59,6 @@ internal sealed class PercentileObserver : IObserver
             (min, max) = ((float)histogram.Quantile(1 - p), (float)histogram.Quantile(p));
             (min, max) = (Math.Max(min, stats.Min), Math.Min(max, stats.Max));
         }
-        min = Math.Min(min, max);  // a percentile inside a one-sided range leaves [T, T]; Affine adds 0 anyway
         return new ObservedRange(min, max, stats.Count, warnings);
     }
 }

@@ -35,6 +35,13 @@ internal static class TypeInference
         return t;
     }
 
+    private static DType BodyOutput(Node n, string attribute, int index)
+    {
+        if (n.Get<Graph.Graph>(attribute) is not { } body || index >= body.Outputs.Count) return DType.Undefined;
+        var declared = body.Outputs[index].DType;
+        return declared != DType.Undefined ? declared : Infer(body).GetValueOrDefault(body.Outputs[index].Name, DType.Undefined);
+    }
+
     private static DType Rule(Node n, int output, Dictionary<string, DType> t)
     {
         DType In(int i) => i < n.Inputs.Count && t.TryGetValue(n.Inputs[i], out var d) ? d : DType.Undefined;
@@ -63,6 +70,11 @@ internal static class TypeInference
                 case "DequantizeLinear": return In(1);
                 case "DynamicQuantizeLinear": return output == 1 ? DType.Float32 : DType.UInt8;
                 case "MatMulInteger" or "ConvInteger": return DType.Int32;
+                // Control flow: the type of the body output that becomes this output (If: then_branch output o; Loop:
+                // body output o + 1, after the condition; Scan: body output o).
+                case "If": return BodyOutput(n, "then_branch", output);
+                case "Loop": return BodyOutput(n, "body", output + 1);
+                case "Scan": return BodyOutput(n, "body", output);
                 case "Range" or "Gather" or "GatherElements" or "GatherND" or "Expand" or "Tile" or "Slice" or "Reshape" or "Pad":
                     return In(0);
             }

@@ -49,6 +49,7 @@ internal sealed class QdqParams
             var (mins, maxs) = WeightRanges.MinMax(Floats(g.Initializers[name]), g.Initializers[name].Shape, PerTensor.Instance);
             p.Constants[name] = Affine.Choose(c.Config.Format, c.Config.Scheme, mins[0], maxs[0]);
         }
+        BiasFit.Apply(g, plan, p);
         return p;
     }
 

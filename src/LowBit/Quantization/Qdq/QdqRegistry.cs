@@ -35,6 +35,9 @@ internal static class QdqRegistry
         ["Resize"] = PassThrough,
         ["Split"] = PassThrough,
         ["Pad"] = PassThrough,
+        ["LSTM"] = new RecurrentQuantizer(),
+        ["GRU"] = new RecurrentQuantizer(),
+        ["RNN"] = new RecurrentQuantizer(),
     };
 
     private static readonly Dictionary<string, IOpQuantizer> Optional = new(StringComparer.Ordinal)

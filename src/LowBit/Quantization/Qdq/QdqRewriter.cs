@@ -12,7 +12,8 @@ namespace LowBit.Quantization.Qdq;
 /// writes <c>T_float</c> and the DequantizeLinear writes T).</item>
 /// <item>weights and Add/Mul constants: integer initializers + DequantizeLinear writing the original name (no Q).</item>
 /// <item>bias of Conv/Gemm: int32 q = round(b / (s_x·s_w)), scale s_x·s_w per output channel (float32 product), zero
-/// point 0, saturated to int32; a bias read by several nodes gets one copy per node.</item>
+/// point 0; a bias read by several nodes gets one copy per node. <see cref="BiasFit"/> widens symmetric weight scales so
+/// the codes fit; a bias that still would not (asymmetric weights) stays float32 with a warning, never saturated.</item>
 /// </list>
 /// </summary>
 internal static class QdqRewriter
@@ -26,7 +27,7 @@ internal static class QdqRewriter
         void Before(Node n, Node add) { if (!before.TryGetValue(n, out var l)) before[n] = l = new(); l.Add(add); }
         void After(Node n, Node add) { if (!after.TryGetValue(n, out var l)) after[n] = l = new(); l.Add(add); }
 
-        foreach (var b in plan.Biases) Bias(g, b, p, Before);
+        foreach (var b in plan.Biases.ToList()) Bias(g, b, p, Before, plan);
         foreach (var (name, _) in plan.Weights) head.Add(QdqNodes.DequantizedInitializer(g, name, p.Weights[name]));
         foreach (var (name, _) in plan.Constants) head.Add(QdqNodes.DequantizedInitializer(g, name, p.Constants[name]));
 
@@ -71,7 +72,7 @@ internal static class QdqRewriter
         Prepare.ConstantFolding.RemoveUnread(g, plan.Biases.Select(b => b.Bias).ToList());
     }
 
-    private static void Bias(Graph.Graph g, BiasMark b, QdqParams p, Action<Node, Node> before)
+    private static void Bias(Graph.Graph g, BiasMark b, QdqParams p, Action<Node, Node> before, QdqPlan plan)
     {
         if (!p.Activations.TryGetValue(b.Input, out var px) || !p.Weights.TryGetValue(b.Weight, out var pw)) return;
         var bias = g.Initializers[b.Bias];
@@ -81,7 +82,17 @@ internal static class QdqRewriter
         bool perChannel = scales.Length > 1;
         var codes = new int[n];
         for (int c = 0; c < n; c++)
-            codes[c] = (int)Math.Clamp(Math.Round((double)values[c] / scales[perChannel ? c : 0], MidpointRounding.ToEven), int.MinValue, int.MaxValue);
+        {
+            double r = Math.Round((double)values[c] / scales[perChannel ? c : 0], MidpointRounding.ToEven);
+            if (Math.Abs(r) > int.MaxValue)
+            {
+                plan.Biases.Remove(b);
+                plan.Warnings.Add($"{b.Node.DisplayName}: bias '{b.Bias}'[{c}] = {values[c]:G4} is {Math.Abs(r) / int.MaxValue:0.##}× the int32 range at " +
+                    $"scale s_x·s_w = {scales[perChannel ? c : 0]:G3}; the bias stays float32");
+                return;
+            }
+            codes[c] = (int)r;
+        }
         int axis = bias.Rank == 2 ? 1 : 0;
         string stem = b.Bias + (g.Nodes.Count(x => x.Inputs.Contains(b.Bias)) > 1 ? "_" + b.Node.DisplayName : "");
         string q = QdqNodes.AddInitializer(g, stem + "_quantized", Tensor.FromArray(codes, bias.Shape));

@@ -11,7 +11,7 @@ public class ModelZooTests
     [Fact]
     public void Names_ListEveryDocumentedModel()
     {
-        Assert.Equal(["fashion-cnn", "resnet8", "resnet20", "mobilenet-v2-tiny", "vit-tiny", "gpt-tiny"], ModelZoo.Names);
+        Assert.Equal(["fashion-cnn", "resnet8", "resnet20", "mobilenet-v2-tiny", "vit-tiny", "gpt-tiny", "lrcn"], ModelZoo.Names);
     }
 
     [Fact]

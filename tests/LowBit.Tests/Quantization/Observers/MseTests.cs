@@ -63,11 +63,11 @@ public class MseTests
     }
 
     [Fact]
-    public void Compute_Constant_ReturnsValue()
+    public void Compute_Constant_ReturnsValueWidenedToZero()
     {
         var o = new MseObserver(FormatTable.Get("int8"), QuantScheme.Asymmetric);
         o.Observe([1.5f, 1.5f]);
         var r = o.Compute();
-        Assert.Equal((1.5f, 1.5f), (r.Min, r.Max));
+        Assert.Equal((0f, 1.5f), (r.Min, r.Max));
     }
 }
