@@ -49,7 +49,8 @@ public static class InputRangeCheck
             stats.Where(kv => kv.Value.Count > 0).Select(kv => new InputRange(kv.Key, kv.Value.Min, kv.Value.Max, kv.Value.Integral, kv.Value.Count)).ToList();
     }
 
-    /// <summary>The range of <paramref name="input"/> over the first <paramref name="samples"/> samples of <paramref name="data"/>.</summary>
+    /// <summary>The range of <paramref name="input"/> over the first <paramref name="samples"/> samples of <paramref name="data"/>;
+    /// null when they hold NaN or ±Inf (the run then stops with that sample named, a range warning would only add noise).</summary>
     public static InputRange? Observe(Dataset data, string input, int samples = ScanSamples)
     {
         var r = new Recorder();
@@ -57,6 +58,7 @@ public static class InputRangeCheck
         for (int i = 0; i < Math.Min(samples, data.Count); i++)
         {
             data.ReadSample(i, buffer);
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(buffer)) return null;
             r.Add(input, buffer);
         }
         return r.Ranges.FirstOrDefault();

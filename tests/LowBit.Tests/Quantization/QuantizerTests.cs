@@ -28,7 +28,12 @@ public class QuantizerTests
         Assert.Equal(21, q.Manifest.Export.Opset);
         Assert.Contains(q.Warnings, w => w.StartsWith("conv2: ONNX Runtime's integer kernels take 8-bit"));
         var x = RandomData(Model, 1)[0];
-        Assert.True(MaxAbsDiff(RunLowBit(g, x), RunOrt(g, x)) < 1e-5f);
+        var ort = RunOrt(g, x);
+        // With VNNI, ONNX Runtime's integer kernels compute exactly what LowBit does. Without it (AVX2, 7-bit weights)
+        // its u8s8 requantization can move an activation by one code, which reached 0.0107 of an output of magnitude ~2
+        // here: allowed up to 2 % of the output range there.
+        float tol = LowBit.Kernels.CpuFeatures.Current.HasVnni ? 1e-5f : 0.02f * MaxAbs(ort);
+        Assert.True(MaxAbsDiff(RunLowBit(g, x), ort) <= tol, $"LowBit vs ORT {MaxAbsDiff(RunLowBit(g, x), ort)} > {tol}");
     }
 
     [Fact]

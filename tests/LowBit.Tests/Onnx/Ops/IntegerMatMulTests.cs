@@ -14,7 +14,7 @@ public class IntegerMatMulTests
     {
         var r = new Random(1);
         var (amin, amax) = QuantizeLinearTests.QuantRange(aType);
-        var (bmin, bmax) = QuantizeLinearTests.QuantRange(bType);
+        var (bmin, bmax) = OrtU8S8.WeightRange(aType, bType);
         OrtParity.AssertIdentical("QLinearMatMul", 10,
             [Fed("a", RandomTensors.Ints(r, aType, amin, amax, 7, 33)), Const("as", Tensor.Scalar(0.02f)), Const("azp", RandomTensors.Scalar(aType, amin + 100)),
              Const("b", RandomTensors.Ints(r, bType, bmin, bmax, 33, 5)), Const("bs", Tensor.Scalar(0.005f)), Const("bzp", RandomTensors.Scalar(bType, bmin + 120)),
@@ -27,7 +27,7 @@ public class IntegerMatMulTests
         var r = new Random(2);
         OrtParity.AssertIdentical("QLinearMatMul", 10,
             [Fed("a", RandomTensors.Ints(r, DType.UInt8, 0, 255, 2, 1, 4, 16)), Const("as", Tensor.Scalar(0.03f)), Const("azp", RandomTensors.Scalar(DType.UInt8, 120)),
-             Const("b", RandomTensors.Ints(r, DType.Int8, -128, 127, 3, 16, 6)), Const("bs", Tensor.Scalar(0.004f)), Const("bzp", RandomTensors.Scalar(DType.Int8, 0)),
+             Const("b", OrtU8S8.Int8Weights(r, 3, 16, 6)), Const("bs", Tensor.Scalar(0.004f)), Const("bzp", RandomTensors.Scalar(DType.Int8, 0)),
              Const("ys", Tensor.Scalar(0.2f)), Const("yzp", RandomTensors.Scalar(DType.UInt8, 100))], [DType.UInt8]);
     }
 
@@ -37,7 +37,7 @@ public class IntegerMatMulTests
         var r = new Random(12);
         OrtParity.AssertIdentical("QLinearMatMul", 10,
             [Fed("a", RandomTensors.Ints(r, DType.UInt8, 0, 255, 2, 5, 16)), Const("as", Tensor.Scalar(0.03f)), Const("azp", RandomTensors.Scalar(DType.UInt8, 120)),
-             Const("b", RandomTensors.Ints(r, DType.Int8, -128, 127, 16, 6)), Const("bs", RandomTensors.Floats(r, 0.001f, 0.01f, 6)),
+             Const("b", OrtU8S8.Int8Weights(r, 16, 6)), Const("bs", RandomTensors.Floats(r, 0.001f, 0.01f, 6)),
              Const("bzp", RandomTensors.Ints(r, DType.Int8, -10, 10, 6)),
              Const("ys", Tensor.Scalar(0.2f)), Const("yzp", RandomTensors.Scalar(DType.UInt8, 100))], [DType.UInt8]);
     }
@@ -64,7 +64,7 @@ public class IntegerMatMulTests
     {
         var r = new Random(3);
         var (amin, amax) = QuantizeLinearTests.QuantRange(aType);
-        var (bmin, bmax) = QuantizeLinearTests.QuantRange(bType);
+        var (bmin, bmax) = OrtU8S8.WeightRange(aType, bType);
         OrtParity.AssertIdentical("MatMulInteger", 10,
             [Fed("a", RandomTensors.Ints(r, aType, amin, amax, 2, 5, 40)), Const("b", RandomTensors.Ints(r, bType, bmin, bmax, 40, 7)),
              Const("azp", RandomTensors.Scalar(aType, amin + 77)), Const("bzp", RandomTensors.Ints(r, bType, bmin + 50, bmax - 50, 7))], [DType.Int32]);

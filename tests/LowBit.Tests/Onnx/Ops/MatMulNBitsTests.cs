@@ -92,7 +92,7 @@ public class MatMulNBitsTests
     public void DynamicQuantizeMatMul_MatchesOrt(DType bType, bool perColumn)
     {
         var r = new Random(5);
-        var (bmin, bmax) = QuantizeLinearTests.QuantRange(bType);
+        var (bmin, bmax) = OrtU8S8.WeightRange(DType.UInt8, bType);  // a is quantized to uint8 at run time
         int n = 7;
         var b = RandomTensors.Ints(r, bType, bmin, bmax, 24, n);
         var bs = perColumn ? RandomTensors.Floats(r, 0.001f, 0.01f, n) : Tensor.Scalar(0.004f);
@@ -110,7 +110,7 @@ public class MatMulNBitsTests
         var r = new Random(6);
         var a = RandomTensors.Ints(r, DType.UInt8, 0, 255, 4, 16);
         var g = OrtParity.OneNode("MatMulIntegerToFloat", 13,
-            [Fed("a", a), Const("b", RandomTensors.Ints(r, DType.Int8, -128, 127, 16, 5)), Const("as", Tensor.Scalar(0.02f)),
+            [Fed("a", a), Const("b", OrtU8S8.Int8Weights(r, 16, 5)), Const("as", Tensor.Scalar(0.02f)),
              Const("bs", RandomTensors.Floats(r, 0.001f, 0.01f, 5)), Const("azp", RandomTensors.Scalar(DType.UInt8, 130)),
              Const("bzp", RandomTensors.Of(DType.Int8, [5], 0, 0, 0, 0, 0)), Const("bias", RandomTensors.Floats(r, -1, 1, 5))], [DType.Float32], "com.microsoft");
         var (ours, ort) = OrtParity.Run(g, OrtParity.Feeds([Fed("a", a)]));

@@ -12,7 +12,7 @@ public class QLinearConvTests
     {
         var r = new Random(seed);
         var (xmin, xmax) = QuantizeLinearTests.QuantRange(xType);
-        var (wmin, wmax) = QuantizeLinearTests.QuantRange(wType);
+        var (wmin, wmax) = OrtU8S8.WeightRange(xType, wType);
         int m = wShape[0];
         var x = RandomTensors.Ints(r, xType, xmin, xmax, xShape);
         var w = RandomTensors.Ints(r, wType, wmin, wmax, wShape);
