@@ -72,6 +72,7 @@ internal sealed class EvalFidelity
         var input = ModelData.SingleInput(refGraph, reference);
         ModelData.CheckSameInput(input, reference, graph, req.Model);
         var data = ModelData.Open(req.Dataset, input, "--dataset");
+        foreach (var w in DataSanity.Check(req.Model, data, input.Name, req.Dataset)) ctx.Warn(w);
         int batch = ModelData.BatchFor(input, req.Batch ?? EvalCommand.DefaultBatch);
         if (req.Batch is int wanted && wanted != batch)
             throw new LowBitException(ErrorKind.Usage, $"--batch {wanted}: model input '{input.Name}' {input.ShapeString} has a fixed batch of {batch}");

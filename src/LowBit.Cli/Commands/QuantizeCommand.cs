@@ -57,6 +57,7 @@ internal static class QuantizeCommand
             if (calibSpec is null)
                 throw new LowBitException(ErrorKind.Usage, "static quantization needs calibration data: give --calib-data SPEC (e.g. fashion-mnist:train, images=DIR,preset=imagenet,size=224), or use --mode weight-only / --mode dynamic");
             calib = ModelData.OpenSamples(calibSpec, graph, streams, "--calib-data");
+            warnings.AddRange(calib.Warnings);
             if (reportDir is not null) calibSet = ModelData.TryOpenDataset(calibSpec, input!);
             int wanted = pr.GetValue(o.CalibSamples) ?? QuantizeOptions.DefaultCalibSamples;
             calibCount = Math.Min(wanted, calib.Count);

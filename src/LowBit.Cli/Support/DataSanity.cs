@@ -10,15 +10,16 @@ namespace LowBit.Cli.Support;
 /// </summary>
 internal static class DataSanity
 {
+    /// <summary>The dataset's own warnings (skipped unreadable files, unscaled integer arrays), then the manifest checks.</summary>
     public static IReadOnlyList<string> Check(string modelPath, Dataset data, string input, string spec)
     {
+        var warnings = new List<string>(data.Warnings);
         string path = QuantizedModel.ManifestPathFor(modelPath);
-        if (!File.Exists(path)) return [];
+        if (!File.Exists(path)) return warnings;
         QuantManifest m;
         try { m = QuantizedModel.ReadManifest(path); }
-        catch (LowBitException) { return []; }
-        if (m.Calibration is not { } cal) return [];
-        var warnings = new List<string>();
+        catch (LowBitException) { return warnings; }
+        if (m.Calibration is not { } cal) return warnings;
         if (PresetOf(cal.DataSpec) is { } calibrated && PresetOf(spec) is { } seen && calibrated != seen)
             warnings.Add($"{spec}: image preset '{seen}' differs from calibration's '{calibrated}' ({cal.DataSpec}); the quantized ranges do not fit this data");
         if (cal.Inputs?.FirstOrDefault(r => r.Name == input) is { } range && InputRangeCheck.Observe(data, input) is { } observed

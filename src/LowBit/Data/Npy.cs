@@ -20,19 +20,7 @@ public static class Npy
 
     public static Tensor Read(string path)
     {
-        FileStream fs;
-        try
-        {
-            fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new LowBitException(ErrorKind.FileNotFound, $"{path}: file not found");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new LowBitException(ErrorKind.FileNotFound, $"{path}: cannot read ({e.Message})");
-        }
+        var fs = OpenRead(path);
         using (fs)
         {
             try
@@ -149,5 +137,22 @@ public static class Npy
             total += n;
         }
         return total;
+    }
+
+    /// <summary>Opens <paramref name="path"/> for reading; a missing or unreadable file is a one-line error naming it.</summary>
+    internal static FileStream OpenRead(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new LowBitException(ErrorKind.FileNotFound, $"{path}: file not found");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LowBitException(ErrorKind.FileNotFound, $"{path}: cannot read ({e.Message})");
+        }
     }
 }

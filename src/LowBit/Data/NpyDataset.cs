@@ -13,11 +13,13 @@ public sealed class NpyDataset : Dataset
     private readonly string[]? files;
     private readonly int[]? labels;
     private readonly string[]? classNames;
+    private readonly List<string> warnings = [];
 
     public override string Name { get; }
     public override int Count { get; }
     public override int[] SampleShape { get; }
     public override IReadOnlyList<string>? ClassNames => classNames;
+    public override IReadOnlyList<string> Warnings => warnings;
 
     private NpyDataset(string name, int count, int[] sampleShape, float[]? batch, string[]? files, int[]? labels)
     {
@@ -38,16 +40,18 @@ public sealed class NpyDataset : Dataset
     {
         string name = "npy=" + path;
         NpyDataset result;
+        Tensor first;
         if (Directory.Exists(path))
         {
             var files = Directory.EnumerateFiles(path, "*.npy").Order(StringComparer.Ordinal).ToArray();
             if (files.Length == 0) throw new LowBitException(ErrorKind.InvalidInput, $"{name}: no .npy files in {path}");
-            var shape = SampleShapeOf(Npy.Read(files[0]).Shape, expectedSampleShape);
+            first = Npy.Read(files[0]);
+            var shape = SampleShapeOf(first.Shape, expectedSampleShape);
             result = new NpyDataset(name, files.Length, shape, null, files, null);
         }
         else if (File.Exists(path))
         {
-            var t = Npy.Read(path);
+            var t = first = Npy.Read(path);
             if (t.Rank == 0) throw new LowBitException(ErrorKind.InvalidInput, $"{name}: a scalar has no sample dimension");
             result = new NpyDataset(name, t.Shape[0], t.Shape[1..], ToFloats(t, path), null, null);
         }
@@ -55,8 +59,25 @@ public sealed class NpyDataset : Dataset
         {
             throw new LowBitException(ErrorKind.FileNotFound, $"{name}: {path} does not exist");
         }
-        if (labelsPath is null) return result;
-        return new NpyDataset(name, result.Count, result.SampleShape, result.batch, result.files, ReadLabels(labelsPath, result.Count, name));
+        if (labelsPath is not null)
+            result = new NpyDataset(name, result.Count, result.SampleShape, result.batch, result.files, ReadLabels(labelsPath, result.Count, name));
+        if (UnscaledIntegers(first) is { } w) result.warnings.Add($"{name}: {w}");
+        return result;
+    }
+
+    /// <summary>
+    /// Integer arrays become float32 unscaled: 0–255 pixels stay 0–255, while most image models expect [0, 1] or a
+    /// normalized range (fashion-cnn fed such data scores 45.7 % instead of 92 %). Said once, naming the dtype and range.
+    /// </summary>
+    internal static string? UnscaledIntegers(Tensor t)
+    {
+        if (t.DType is DType.Float16 or DType.Float32 or DType.Float64 or DType.BFloat16 or DType.String or DType.Bool || t.Length == 0)
+            return null;
+        long max = long.MinValue;
+        for (int i = 0; i < t.Length; i++) max = Math.Max(max, t.GetInt64(i));
+        return max > 1
+            ? $"{t.DType.Name()} array cast to float32 without scaling (values up to {max}); divide by 255 first if the model expects [0, 1] pixels"
+            : null;
     }
 
     private static int[] SampleShapeOf(int[] fileShape, int[]? expected) =>

@@ -13,19 +13,7 @@ public static class Npz
     /// <summary>The arrays of <paramref name="path"/> by name (the entry name without <c>.npy</c>).</summary>
     public static IReadOnlyDictionary<string, Tensor> Read(string path)
     {
-        FileStream fs;
-        try
-        {
-            fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new LowBitException(ErrorKind.FileNotFound, $"{path}: file not found");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new LowBitException(ErrorKind.FileNotFound, $"{path}: cannot read ({e.Message})");
-        }
+        var fs = Npy.OpenRead(path);
         using (fs) return Read(fs, path);
     }
 

@@ -16,6 +16,18 @@ public class NpyDatasetTests
         Assert.Equal(new[] { 2, 2 }, ds.SampleShape);
         Assert.Equal(new float[] { 80, 100, 120, 140 }, ds.GetSample(1).ToFloatArray());
         Assert.Equal(2, ds.GetLabel(0));
+        var w = Assert.Single(ds.Warnings);  // 0–220 uint8 pixels become 0–220 floats: said, naming dtype and maximum
+        Assert.Contains("uint8 array cast to float32 without scaling (values up to 220)", w);
+    }
+
+    [Fact]
+    public void Open_FloatOrZeroOneIntegers_NoScalingWarning()
+    {
+        using var tmp = new TempDir();
+        Npy.Write(tmp.File("f.npy"), Tensor.FromArray(new float[] { 0, 200, 255, 3 }, 2, 2));
+        Npy.Write(tmp.File("b.npy"), Tensor.FromArray(new byte[] { 0, 1, 1, 0 }, 2, 2));
+        Assert.Empty(NpyDataset.Open(tmp.File("f.npy")).Warnings);
+        Assert.Empty(NpyDataset.Open(tmp.File("b.npy")).Warnings);
     }
 
     [Fact]
