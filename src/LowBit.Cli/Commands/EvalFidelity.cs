@@ -69,6 +69,26 @@ internal sealed class EvalFidelity
         ctx.Trace($"loading {req.Model} and {reference}");
         var graph = OnnxImporter.Load(req.Model);
         var refGraph = OnnxImporter.Load(reference);
+        var evaluate = refGraph.RealInputs.Skip(1).Any()
+            ? EvalFidelityMulti.Prepare(ctx, req, graph, reference, refGraph)
+            : PrepareSingle(ctx, req, graph, reference, refGraph);
+
+        var clock = Stopwatch.StartNew();
+        using var test = QuantReportBuilder.Runner(req.Engine, graph, req.Model, req.Threads);
+        using var refRunner = QuantReportBuilder.Runner(refEngine, refGraph, reference, req.Threads);
+        var report = ProgressDisplay.Run(ctx, p => evaluate(test.Runner, refRunner.Runner, PhaseProgress.Eval(p)));
+        var result = new EvalFidelityResult("eval", "fidelity", Format.FullPath(req.Model), Format.FullPath(reference), req.Engine, refEngine, report.Data, req.Threads, report.Samples,
+            Math.Round(clock.Elapsed.TotalSeconds, 3), report.Outputs.Select(FidelityOutput.Of).ToList(), FidelityAccuracy.Of(report.Accuracy), report.Warnings);
+        foreach (var w in result.Warnings) ctx.Warn(w);
+        if (ctx.Json) ctx.WriteJson(result);
+        else Print(ctx.Console, result);
+        return ErrorBoundary.Ok;
+    }
+
+    /// <summary>A single-input reference: the spec as a <see cref="LowBit.Data.Dataset"/> in batches (labels used when it has them).</summary>
+    private static Func<IModelRunner, IModelRunner, IProgress<EvalProgress>, FidelityReport> PrepareSingle(CliContext ctx, EvalRequest req,
+        Graph.Graph graph, string reference, Graph.Graph refGraph)
+    {
         var input = ModelData.SingleInput(refGraph, reference);
         ModelData.CheckSameInput(input, reference, graph, req.Model);
         var data = ModelData.Open(req.Dataset, input, "--dataset");
@@ -76,18 +96,8 @@ internal sealed class EvalFidelity
         int batch = ModelData.BatchFor(input, req.Batch ?? EvalCommand.DefaultBatch);
         if (req.Batch is int wanted && wanted != batch)
             throw new LowBitException(ErrorKind.Usage, $"--batch {wanted}: model input '{input.Name}' {input.ShapeString} has a fixed batch of {batch}");
-
-        var clock = Stopwatch.StartNew();
-        using var test = QuantReportBuilder.Runner(req.Engine, graph, req.Model, req.Threads);
-        using var refRunner = QuantReportBuilder.Runner(refEngine, refGraph, reference, req.Threads);
-        var report = ProgressDisplay.Run(ctx, p => Fidelity.Evaluate(test.Runner, refRunner.Runner, data,
-            new FidelityOptions { BatchSize = batch, MaxSamples = req.Limit }, PhaseProgress.Eval(p)));
-        var result = new EvalFidelityResult("eval", "fidelity", Format.FullPath(req.Model), Format.FullPath(reference), req.Engine, refEngine, data.Name, req.Threads, report.Samples,
-            Math.Round(clock.Elapsed.TotalSeconds, 3), report.Outputs.Select(FidelityOutput.Of).ToList(), FidelityAccuracy.Of(report.Accuracy), report.Warnings);
-        foreach (var w in result.Warnings) ctx.Warn(w);
-        if (ctx.Json) ctx.WriteJson(result);
-        else Print(ctx.Console, result);
-        return ErrorBoundary.Ok;
+        return (test, refRunner, progress) => Fidelity.Evaluate(test, refRunner, data,
+            new FidelityOptions { BatchSize = batch, MaxSamples = req.Limit }, progress);
     }
 
     private static void Print(IAnsiConsole c, EvalFidelityResult r)
