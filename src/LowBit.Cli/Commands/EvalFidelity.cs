@@ -33,6 +33,7 @@ internal sealed record EvalFidelityResult(string Command, string Mode, string Mo
 /// on the same data, label-free (<see cref="Fidelity.Evaluate(IModelRunner, IModelRunner, LowBit.Data.Dataset, FidelityOptions?, IProgress{EvalProgress}?)"/>):
 /// top-1/top-5 agreement, cosine, SQNR, KL, max error; with labelled data also both accuracies and the change. Each model
 /// runs on its own engine (<c>--engine</c> for the model, <c>--reference-engine</c> for the reference, default the same).
+/// A reference with several inputs takes a multi-input spec instead, one call per sample (<see cref="EvalFidelityMulti"/>).
 /// </summary>
 internal sealed class EvalFidelity
 {

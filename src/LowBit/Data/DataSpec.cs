@@ -24,7 +24,7 @@ public abstract record DataSpec
         "npy=NAME:SOURCE(,NAME=SOURCE)*   one source per model input; SOURCE = DIR (one .npy per sample) | FILE.npy (samples along dim 0) | const:VALUE",
         "npz=DIR_OR_FILE(,NAME=SOURCE)*   DIR: one .npz per sample, one array per input name; FILE: arrays hold samples along dim 0",
         "random[:N][,seed=S]",
-        "text=FILE[,seq=T][,val=FRACTION][,vocab=VOCAB.json]   with vocab: int64 token windows of the model's length",
+        "text=FILE[,seq=T][,val=FRACTION][,vocab=VOCAB.json|vocab.txt]   with vocab: int64 token windows of the model's length (.txt: WordPiece)",
     ];
 
     public static DataSpec Parse(string text) => DataSpecParser.Parse(text);
@@ -135,7 +135,7 @@ public sealed record RandomSpec(int Count = RandomDataset.DefaultCount, ulong Se
 /// <summary>A character-level text corpus. It yields token sequences (<see cref="OpenText"/>), not float samples.</summary>
 public sealed record TextSpec(string Path, TextOptions Options) : DataSpec
 {
-    /// <summary>The model's vocabulary (JSON list of characters, or LowBit's char vocabulary file): with it the text
+    /// <summary>The model's vocabulary (JSON list of characters, LowBit's char vocabulary file, or a WordPiece vocab.txt): with it the text
     /// becomes int64 token windows for an imported model (<see cref="OpenInputs"/>).</summary>
     public string? Vocab { get; init; }
 

@@ -11,7 +11,8 @@ namespace LowBit.Data.Inputs;
 /// at a time and cut into consecutive non-overlapping windows of T tokens, T = the input's fixed last dim, else seq=.
 /// Vocabulary files: a JSON list of strings (id = position, each one character), a JSON object {"char": id}, or LowBit's
 /// own char vocabulary ({"kind":"char",...}). A character outside the vocabulary maps to an unknown token when the
-/// vocabulary has one ("&lt;unk&gt;", "[UNK]", "&lt;UNK&gt;"), else is an error naming it and its line.
+/// vocabulary has one ("&lt;unk&gt;", "[UNK]", "&lt;UNK&gt;"), else is an error naming it and its line. A <c>.txt</c>
+/// vocabulary is a WordPiece tokenizer file (<see cref="WordPieceVocabulary"/>): words, not characters, become tokens.
 /// </summary>
 public sealed class TextWindowSource : SampleSource
 {
@@ -38,9 +39,17 @@ public sealed class TextWindowSource : SampleSource
         if (!(input.DType.IsInteger()))
             throw new LowBitException(ErrorKind.InvalidInput, $"{spec}: gives integer token ids; input '{input.Name}' takes {input.DType.Name()} {input.ShapeString}");
         int window = input.Shape is { Length: > 0 } s && s[^1].Value is long t ? checked((int)t) : spec.Options.SequenceLength;
-        var vocab = LoadVocabulary(spec.Vocab!);
         if (!File.Exists(spec.Path)) throw new LowBitException(ErrorKind.FileNotFound, $"{spec}: file {spec.Path} does not exist");
         string text = TextCorpus.DecodeUtf8(File.ReadAllBytes(spec.Path), spec.Path);
+        var ids = WordPieceVocabulary.Handles(spec.Vocab!) ? WordPieceVocabulary.Encode(spec.Vocab!, text) : EncodeCharacters(spec, text);
+        if (ids.Length < window)
+            throw new LowBitException(ErrorKind.InvalidInput, $"{spec.Path}: {ids.Length} tokens are fewer than one window of {window} (input '{input.Name}' {input.ShapeString})");
+        return new TextWindowSource(spec.ToString(), ids, window, input);
+    }
+
+    private static long[] EncodeCharacters(TextSpec spec, string text)
+    {
+        var vocab = LoadVocabulary(spec.Vocab!);
         var ids = new List<long>(text.Length);
         int? unk = UnknownTokens.Select(u => vocab.TryGetValue(u, out int id) ? id : (int?)null).FirstOrDefault(id => id is not null);
         int line = 1;
@@ -53,9 +62,7 @@ public sealed class TextWindowSource : SampleSource
                     $"{spec.Path}: line {line}: character '{r}' (U+{r.Value:X4}) is not in the vocabulary {spec.Vocab} and it has no unknown token");
             if (r.Value == '\n') line++;
         }
-        if (ids.Count < window)
-            throw new LowBitException(ErrorKind.InvalidInput, $"{spec.Path}: {ids.Count} tokens are fewer than one window of {window} (input '{input.Name}' {input.ShapeString})");
-        return new TextWindowSource(spec.ToString(), ids.ToArray(), window, input);
+        return ids.ToArray();
     }
 
     /// <summary>Token text → id.</summary>

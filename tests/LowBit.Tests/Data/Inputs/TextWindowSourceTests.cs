@@ -23,6 +23,22 @@ public class TextWindowSourceTests
     }
 
     [Fact]
+    public void OpenInputs_WordPieceVocabTxt_EncodesWordsAndPiecesWithUnknown()
+    {
+        using var tmp = new TempDir();
+        // id = line: [UNK]=0 the=1 cat=2 play=3 ##ing=4 .=5, then the special tokens a BERT vocabulary has
+        File.WriteAllText(tmp.File("vocab.txt"), "[UNK]\nthe\ncat\nplay\n##ing\n.\n[CLS]\n[SEP]\n[PAD]\n[MASK]\n");
+        File.WriteAllText(tmp.File("t.txt"), "The cat playing. the dog cat");
+        var src = DataSpec.OpenInputs($"text={tmp.File("t.txt")},vocab={tmp.File("vocab.txt")}", Tokens);
+        Assert.Equal(2, src.Count); // the cat play ##ing | . the [UNK] cat: lower-cased, "." split off, 8 tokens
+        Assert.Equal([1L, 2, 3, 4], src.Read(0)["tokens"].ToInt64Array());
+        Assert.Equal([5L, 1, 0, 2], src.Read(1)["tokens"].ToInt64Array());
+        File.WriteAllText(tmp.File("bad.txt"), "the\ncat\n");
+        var e = Assert.Throws<LowBitException>(() => DataSpec.OpenInputs($"text={tmp.File("t.txt")},vocab={tmp.File("bad.txt")}", Tokens));
+        Assert.StartsWith($"vocab={tmp.File("bad.txt")}: not a WordPiece vocabulary", e.Message);
+    }
+
+    [Fact]
     public void OpenInputs_CharOutsideVocab_ErrorNamesCharAndLine()
     {
         using var tmp = new TempDir();
