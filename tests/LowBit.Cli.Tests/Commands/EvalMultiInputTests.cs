@@ -142,4 +142,29 @@ public class EvalMultiInputTests : IDisposable
         AssertError(CliHarness.Run("eval", copy, "--reference", f, "--data", "random:4", "--batch", "4"), 2,
             "--batch 4", "4 inputs", "one sample per call");
     }
+
+    /// <summary>The cell with state c frozen into an initializer: three inputs, the same outputs.</summary>
+    private string CellWithoutC()
+    {
+        var g = QuantizeMultiInputTests.StreamingCell();
+        g.Inputs.RemoveAll(v => v.Name == "c");
+        g.Initializers["c"] = Tensor.Zeros(DType.Float32, 1, 8);
+        return h.Save(g, "cell-no-c.onnx");
+    }
+
+    [Fact]
+    public void Eval_ReferenceSeveralInputsModelLacksOne_ErrorNamesModelAndInput()
+    {
+        var f = h.Save(QuantizeMultiInputTests.StreamingCell(), "cell.onnx");
+        string m = CellWithoutC();
+        AssertError(CliHarness.Run("eval", m, "--reference", f, "--data", "random:2"), 6, m, "has no input 'c'", "inputs differ");
+    }
+
+    [Fact]
+    public void Eval_ReferenceSeveralInputsModelReadsMore_ErrorNamesExtraInput()
+    {
+        var f = h.Save(QuantizeMultiInputTests.StreamingCell(), "cell.onnx");
+        string r = CellWithoutC();
+        AssertError(CliHarness.Run("eval", f, "--reference", r, "--data", "random:2"), 6, f, "reads c, which", "inputs differ");
+    }
 }
