@@ -41,6 +41,7 @@ internal sealed class QuantizeOptions
     public Option<string[]> Stream { get; } = new("--stream") { Description = "Streaming calibration: feed model output OUT back as input IN of the next call, starting from zeros (repeatable; the samples run in order as one sequence)", HelpName = "OUT=IN", Arity = ArgumentArity.ZeroOrMore };
     public Option<string?> CalibCache { get; } = new("--calib-cache") { Description = "Save the calibrated ranges here; a rerun with the same model, data and settings loads them instead of calibrating", HelpName = "FILE" };
     public Option<bool?> ReduceRange { get; } = new("--reduce-range") { Description = "Store signed 8-bit weights as 7-bit (true/false; default: decided from this CPU, see the printed reason)", HelpName = "true|false", Arity = ArgumentArity.ZeroOrOne };
+    public Option<bool> Cle { get; } = new("--cle") { Description = "Cross-layer equalization of Conv/Gemm pairs (through ReLU) before quantizing: evens out per-channel weight ranges, helps per-tensor and low-bit weights (Nagel et al. 2019)" };
     public Option<string[]> Exclude { get; } = new("--exclude", "-x") { Description = "Keep a node (by name) or every node of an op type float (repeatable)", HelpName = "NODE_OR_OPTYPE", Arity = ArgumentArity.ZeroOrMore };
     public Option<string?> Recipe { get; } = new("--recipe") { Description = "Per-node overrides and exclusions from a recipe JSON file (docs/quantization.md)", HelpName = "FILE" };
     public Option<int?> Opset { get; } = CommonOptions.AtLeast("--opset", 10, "Opset of the exported model (default: the model's when it suffices, else the lowest that works)");
@@ -54,7 +55,7 @@ internal sealed class QuantizeOptions
     public IEnumerable<Symbol> All =>
     [
         Model, Out, Force, Mode, Weights, Granularity, Scheme, WeightRange, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
-        Stream, CalibCache, ReduceRange, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
+        Stream, CalibCache, ReduceRange, Cle, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
     ];
 
     /// <summary>The mode the flags ask for: --mode, else weight-only when --activations none, else static.</summary>
@@ -113,7 +114,8 @@ internal sealed class QuantizeOptions
         var recipePath = pr.GetValue(Recipe);
         QuantizerConfig Make(WeightQuantConfig? w) => new(mode, w, activations, pr.GetResult(ReduceRange) is null ? null : pr.GetValue(ReduceRange) ?? true,
             excludeNodes: exclude.Where(x => !opTypes.Contains(x)), excludeOpTypes: exclude.Where(opTypes.Contains),
-            recipe: recipePath is null ? null : QuantRecipe.Load(recipePath), exportOpset: pr.GetValue(Opset));
+            recipe: recipePath is null ? null : QuantRecipe.Load(recipePath), exportOpset: pr.GetValue(Opset),
+            crossLayerEqualization: pr.GetValue(Cle));
         var config = Make(weights);
         if (wr is null) config = WeightRangeDefault.Apply(config, Make);
         return config;

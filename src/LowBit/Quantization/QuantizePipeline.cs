@@ -17,7 +17,7 @@ internal static class QuantizePipeline
         ThrowIfQuantized(model, sourcePath);
         CheckNames(model, config);
         string sourceHash = ModelHash.Compute(model);
-        var (g, prep) = GraphPreparation.Run(model);
+        var (g, prep) = GraphPreparation.Run(model, config.CrossLayerEqualization);
         if (config.Mode == QuantMode.WeightOnly) GemmTransposeB.Apply(g);
         var warnings = new List<string>();
         WarnFoldedOverrides(model, g, config, warnings);

@@ -58,12 +58,14 @@ public sealed record QuantizerConfig
     public IReadOnlyList<string> QuantizeOpTypes { get; }
     /// <summary>CPU whose kernels the defaults are chosen for; null = this machine.</summary>
     public CpuFeatures? TargetCpu { get; }
+    /// <summary>Cross-layer equalization of Conv/Gemm pairs before quantization (Algorithms/CrossLayerEqualization.cs).</summary>
+    public bool CrossLayerEqualization { get; }
 
     public QuantizerConfig(QuantMode mode = QuantMode.Static, WeightQuantConfig? weights = null, ActivationQuantConfig? activations = null,
         bool? reduceRange = null, IEnumerable<string>? excludeNodes = null, IEnumerable<string>? excludeOpTypes = null,
         QuantRecipe? recipe = null, int? exportOpset = null, WeightOnlyKernel weightOnlyKernel = WeightOnlyKernel.Auto,
         int matMulNBitsAccuracyLevel = 4, bool quantizeGraphOutputs = false, IEnumerable<string>? quantizeOpTypes = null,
-        CpuFeatures? targetCpu = null)
+        CpuFeatures? targetCpu = null, bool crossLayerEqualization = false)
     {
         Mode = mode;
         Weights = weights ?? (mode == QuantMode.WeightOnly ? WeightQuantConfig.Int4Group(32) : WeightQuantConfig.Int8PerChannel);
@@ -84,6 +86,7 @@ public sealed record QuantizerConfig
         QuantizeGraphOutputs = quantizeGraphOutputs;
         QuantizeOpTypes = (quantizeOpTypes ?? []).ToArray();
         TargetCpu = targetCpu;
+        CrossLayerEqualization = crossLayerEqualization;
         if (Weights.RangeIsDefault) Weights = Weights.WithRange(WeightRangeDefault.PrefersMse(this) ? WeightRange.Mse : WeightRange.MinMax);
         Validate();
     }

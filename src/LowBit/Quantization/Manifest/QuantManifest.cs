@@ -35,7 +35,8 @@ public sealed record ActivationsInfo(string Format, string Scheme, string Observ
 /// <summary>The resolved configuration (reduce-range as decided, recipe as JSON text).</summary>
 public sealed record ConfigInfo(string Mode, WeightsInfo Weights, ActivationsInfo? Activations, bool ReduceRange,
     IReadOnlyList<string> ExcludeNodes, IReadOnlyList<string> ExcludeOpTypes, string? Recipe, int? ExportOpset,
-    string WeightOnlyKernel, int MatMulNBitsAccuracyLevel, bool QuantizeGraphOutputs, IReadOnlyList<string> QuantizeOpTypes);
+    string WeightOnlyKernel, int MatMulNBitsAccuracyLevel, bool QuantizeGraphOutputs, IReadOnlyList<string> QuantizeOpTypes,
+    bool CrossLayerEqualization = false);
 
 /// <summary>The CPU the defaults were chosen for and the decision.</summary>
 public sealed record CpuInfo(string Cpu, [property: System.Text.Json.Serialization.JsonPropertyName("u8s8Saturates")] bool U8S8Saturates, bool ReduceRange, string Reason);

@@ -4,7 +4,7 @@ using LowBit.Graph.Passes;
 namespace LowBit.Quantization.Prepare;
 
 /// <summary>What preparation changed, for the manifest.</summary>
-public sealed record PreparationReport(int ConstantsFolded, int BatchNormsFolded, int IdentitiesRemoved);
+public sealed record PreparationReport(int ConstantsFolded, int BatchNormsFolded, int IdentitiesRemoved, int PairsEqualized = 0);
 
 /// <summary>
 /// The float graph the quantizer marks, calibrates and rewrites (issue part 4): a copy of the caller's graph (never
@@ -14,13 +14,15 @@ public sealed record PreparationReport(int ConstantsFolded, int BatchNormsFolded
 /// </summary>
 internal static class GraphPreparation
 {
-    public static (Graph.Graph Graph, PreparationReport Report) Run(Graph.Graph source)
+    /// <param name="equalize">Also run cross-layer equalization after BatchNorm folding (it needs the folded weights).</param>
+    public static (Graph.Graph Graph, PreparationReport Report) Run(Graph.Graph source, bool equalize = false)
     {
         var g = GraphCopy.Of(source);
         TopologicalSort.Apply(g);
         int identities = IdentityRemoval.Apply(g);
         int constants = ConstantFolding.Apply(g);
         int bn = FoldBatchNorm.Apply(g);
-        return (g, new PreparationReport(constants, bn, identities));
+        int pairs = equalize ? Algorithms.CrossLayerEqualization.Apply(g) : 0;
+        return (g, new PreparationReport(constants, bn, identities, pairs));
     }
 }
