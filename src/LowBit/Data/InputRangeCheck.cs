@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using LowBit.Tensors;
 
 namespace LowBit.Data;
@@ -28,14 +29,25 @@ public static class InputRangeCheck
         public void Add(string name, ReadOnlySpan<float> values)
         {
             var (mn, mx, integral, n) = stats.TryGetValue(name, out var s) ? s : (float.PositiveInfinity, float.NegativeInfinity, true, 0L);
-            foreach (float v in values)
+            if (values.IsEmpty) return;
+            if (TensorPrimitives.IsFiniteAll(values))
             {
-                if (!float.IsFinite(v)) continue;
-                if (v < mn) mn = v;
-                if (v > mx) mx = v;
-                integral &= v == MathF.Round(v);
-                n++;
+                // the calibration hot path: every input of every sample, so vector min/max and an integrality scan
+                // that stops at the first fraction (real data has one within a few elements)
+                mn = MathF.Min(mn, TensorPrimitives.Min(values));
+                mx = MathF.Max(mx, TensorPrimitives.Max(values));
+                if (integral) foreach (float v in values) if (v != MathF.Round(v)) { integral = false; break; }
+                n += values.Length;
             }
+            else
+                foreach (float v in values)
+                {
+                    if (!float.IsFinite(v)) continue;
+                    if (v < mn) mn = v;
+                    if (v > mx) mx = v;
+                    integral &= v == MathF.Round(v);
+                    n++;
+                }
             stats[name] = (mn, mx, integral, n);
         }
 
@@ -58,7 +70,7 @@ public static class InputRangeCheck
         for (int i = 0; i < Math.Min(samples, data.Count); i++)
         {
             data.ReadSample(i, buffer);
-            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(buffer)) return null;
+            if (!TensorPrimitives.IsFiniteAll<float>(buffer)) return null;
             r.Add(input, buffer);
         }
         return r.Ranges.FirstOrDefault();

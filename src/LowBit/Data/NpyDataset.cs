@@ -40,20 +40,22 @@ public sealed class NpyDataset : Dataset
     {
         string name = "npy=" + path;
         NpyDataset result;
-        Tensor first;
+        string? unscaled;
         if (Directory.Exists(path))
         {
             var files = Directory.EnumerateFiles(path, "*.npy").Order(StringComparer.Ordinal).ToArray();
             if (files.Length == 0) throw new LowBitException(ErrorKind.InvalidInput, $"{name}: no .npy files in {path}");
-            first = Npy.Read(files[0]);
+            var first = Npy.Read(files[0]);
             var shape = SampleShapeOf(first.Shape, expectedSampleShape);
             result = new NpyDataset(name, files.Length, shape, null, files, null);
+            unscaled = UnscaledIntegers(first.DType, ToFloats(first, files[0]));
         }
         else if (File.Exists(path))
         {
-            var t = first = Npy.Read(path);
+            var t = Npy.Read(path);
             if (t.Rank == 0) throw new LowBitException(ErrorKind.InvalidInput, $"{name}: a scalar has no sample dimension");
             result = new NpyDataset(name, t.Shape[0], t.Shape[1..], ToFloats(t, path), null, null);
+            unscaled = UnscaledIntegers(t.DType, result.batch!);
         }
         else
         {
@@ -61,7 +63,7 @@ public sealed class NpyDataset : Dataset
         }
         if (labelsPath is not null)
             result = new NpyDataset(name, result.Count, result.SampleShape, result.batch, result.files, ReadLabels(labelsPath, result.Count, name));
-        if (UnscaledIntegers(first) is { } w) result.warnings.Add($"{name}: {w}");
+        if (unscaled is not null) result.warnings.Add($"{name}: {unscaled}");
         return result;
     }
 
@@ -69,14 +71,12 @@ public sealed class NpyDataset : Dataset
     /// Integer arrays become float32 unscaled: 0–255 pixels stay 0–255, while most image models expect [0, 1] or a
     /// normalized range (fashion-cnn fed such data scores 45.7 % instead of 92 %). Said once, naming the dtype and range.
     /// </summary>
-    internal static string? UnscaledIntegers(Tensor t)
+    internal static string? UnscaledIntegers(DType source, ReadOnlySpan<float> values)
     {
-        if (t.DType is DType.Float16 or DType.Float32 or DType.Float64 or DType.BFloat16 or DType.String or DType.Bool || t.Length == 0)
-            return null;
-        long max = long.MinValue;
-        for (int i = 0; i < t.Length; i++) max = Math.Max(max, t.GetInt64(i));
+        if (source is DType.Float16 or DType.Float32 or DType.Float64 or DType.BFloat16 or DType.Bool || values.IsEmpty) return null;
+        float max = System.Numerics.Tensors.TensorPrimitives.Max(values);
         return max > 1
-            ? $"{t.DType.Name()} array cast to float32 without scaling (values up to {max}); divide by 255 first if the model expects [0, 1] pixels"
+            ? $"{source.Name()} array cast to float32 without scaling (values up to {max:0}); divide by 255 first if the model expects [0, 1] pixels"
             : null;
     }
 

@@ -9,14 +9,7 @@ public class OutputFilesChecksTests : IDisposable
     private readonly CliHarness h = new();
     public void Dispose() => h.Dispose();
 
-    private static void AssertError(CliResult r, int code, params string[] mentions)
-    {
-        Assert.Equal(code, r.Code);
-        Assert.Equal("", r.Out);
-        var line = Assert.Single(r.ErrLines);
-        Assert.StartsWith("error: ", line);
-        foreach (var m in mentions) Assert.Contains(m, line);
-    }
+    private static void AssertError(CliResult r, int code, params string[] mentions) => Commands.QuantizeCommandTests.AssertError(r, code, mentions);
 
     private static ErrorKind KindOf(Action a) => Assert.Throws<LowBitException>(a).Kind;
 
