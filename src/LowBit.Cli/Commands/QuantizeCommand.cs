@@ -52,11 +52,14 @@ internal static class QuantizeCommand
         SampleSource? calib = null;
         Dataset? calibSet = null;
         int calibCount = 0;
-        if (config.Mode == QuantMode.Static)
+        bool needsData = config.Mode == QuantMode.Static || config.Algorithm.NeedsData;
+        if (needsData)
         {
+            if (calibSpec is null && config.Mode != QuantMode.Static)
+                throw new LowBitException(ErrorKind.Usage, $"--algorithm {ConfigNames.Name(config.Algorithm.Algorithm)}{(config.Algorithm.BiasCorrection == BiasCorrectionKind.Empirical ? " / --bias-correction empirical" : "")} needs calibration data: give --calib-data SPEC");
             if (calibSpec is null)
                 throw new LowBitException(ErrorKind.Usage, "static quantization needs calibration data: give --calib-data SPEC (e.g. fashion-mnist:train, images=DIR,preset=imagenet,size=224), or use --mode weight-only / --mode dynamic");
-            calib = ModelData.OpenSamples(calibSpec, graph, streams, "--calib-data");
+            calib = ZeroQData.TryOpen(ctx, calibSpec, graph, model, "--calib-data") ?? ModelData.OpenSamples(calibSpec, graph, streams, "--calib-data");
             warnings.AddRange(calib.Warnings);
             if (reportDir is not null) calibSet = ModelData.TryOpenDataset(calibSpec, input!);
             int wanted = pr.GetValue(o.CalibSamples) ?? QuantizeOptions.DefaultCalibSamples;
@@ -66,7 +69,7 @@ internal static class QuantizeCommand
         }
         else if (calibSpec is not null)
             warnings.Add($"--calib-data is ignored in {ConfigNames.Name(config.Mode)} mode (no activation ranges to calibrate)");
-        if (streams.Count > 0 && config.Mode != QuantMode.Static)
+        if (streams.Count > 0 && !needsData)
             warnings.Add($"--stream is ignored in {ConfigNames.Name(config.Mode)} mode (nothing is calibrated)");
         if (pr.GetValue(o.CalibCache) is not null && config.Mode != QuantMode.Static)
             warnings.Add($"--calib-cache is ignored in {ConfigNames.Name(config.Mode)} mode");
@@ -82,10 +85,12 @@ internal static class QuantizeCommand
         else if (pr.GetValue(o.Data) is not null)
             warnings.Add("--data is only used by --report; ignored");
 
-        var copts = config.Mode != QuantMode.Static ? CalibrationOptions.Default
-            : new CalibrationOptions(calibCount, pr.GetValue(o.CalibCache), $"{calib!.Name}[0:{calibCount}]") { Threads = threads, Streams = streams, DataSpec = pr.GetValue(o.CalibData) };
         var result = ProgressDisplay.Run(ctx, progress =>
         {
+            var copts = (!needsData ? CalibrationOptions.Default
+                : config.Mode != QuantMode.Static ? new CalibrationOptions(calibCount) { Threads = threads, Streams = streams }
+                : new CalibrationOptions(calibCount, pr.GetValue(o.CalibCache), $"{calib!.Name}[0:{calibCount}]") { Threads = threads, Streams = streams, DataSpec = pr.GetValue(o.CalibData) })
+                with { AlgorithmProgress = PhaseProgress.Algorithm(progress, ctx, config.Algorithm.Algorithm == WeightAlgorithm.Nearest ? "bias correction" : ConfigNames.Name(config.Algorithm.Algorithm)), Cancellation = ctx.Cancellation };
             var qclock = Stopwatch.StartNew();
             var samples = calib?.Take(calibCount);
             ctx.Trace(calib is null ? "quantizing" : $"calibrating on {calibCount} samples of {calib.Name}");

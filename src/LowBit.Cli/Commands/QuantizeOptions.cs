@@ -42,6 +42,15 @@ internal sealed class QuantizeOptions
     public Option<string?> CalibCache { get; } = new("--calib-cache") { Description = "Save the calibrated ranges here; a rerun with the same model, data and settings loads them instead of calibrating", HelpName = "FILE" };
     public Option<bool?> ReduceRange { get; } = new("--reduce-range") { Description = "Store signed 8-bit weights as 7-bit (true/false; default: decided from this CPU, see the printed reason)", HelpName = "true|false", Arity = ArgumentArity.ZeroOrOne };
     public Option<bool> Cle { get; } = new("--cle") { Description = "Cross-layer equalization of Conv/Gemm pairs (through ReLU) before quantizing: evens out per-channel weight ranges, helps per-tensor and low-bit weights (Nagel et al. 2019)" };
+    public Option<double?> SmoothQuant { get; } = new("--smoothquant") { Description = "SmoothQuant (static mode): move activation outliers into the weights per input channel of MatMul/Gemm, s = max|X|^α / max|W|^(1−α); ALPHA in [0, 1], default 0.5 (Xiao et al. 2022)", HelpName = "ALPHA", Arity = ArgumentArity.ZeroOrOne };
+    public Option<bool> RepQuant { get; } = new("--repquant") { Description = "RepQuant (static mode): fold per-channel scales and offsets of post-LayerNorm activations into LayerNorm and the next layers, so one per-tensor scale fits every channel (Li et al. 2024)" };
+    public Option<string?> Rotate { get; } = new("--rotate") { Description = "Rotate MatMul/Gemm inputs by an orthogonal matrix before quantizing (x·W = (xQ)(QᵀW)): hadamard or random; spreads outliers, helps 4-bit weights (QuaRot)", HelpName = "hadamard|random" };
+    public Option<string?> Algorithm { get; } = new("--algorithm") { Description = $"How weight codes are chosen once scales are fixed: {string.Join(", ", ConfigNames.Algorithms)} (default nearest; the others use --calib-data and run layer by layer, see docs/quantization.md for their cost)", HelpName = "ALG" };
+    public Option<int?> Iterations { get; } = CommonOptions.AtLeast("--iterations", 1, "Optimization steps per layer (adaround, adaquant) or block (brecq); default: the algorithm's");
+    public Option<int?> AlgorithmSamples { get; } = CommonOptions.AtLeast("--algorithm-samples", 1, "Calibration samples the algorithm runs over, the first N of --calib-data (default 128)");
+    public Option<bool> ActOrder { get; } = new("--act-order") { Description = "GPTQ: quantize columns in order of decreasing Hessian diagonal (activation order)" };
+    public Option<string?> BiasCorrection { get; } = new("--bias-correction") { Description = $"Correct each layer's bias for the mean error quantization adds: {string.Join(", ", ConfigNames.BiasCorrections.Skip(1))} (empirical when given without a value; Nagel et al. 2019)", HelpName = "KIND", Arity = ArgumentArity.ZeroOrOne };
+    public Option<string[]> QuantizeOps { get; } = new("--quantize-ops") { Description = $"Also quantize these optional op types (comma-separated or repeated): {string.Join(", ", QuantizerConfig.OptionalOpTypes)}, or all", HelpName = "OPS", Arity = ArgumentArity.ZeroOrMore };
     public Option<string[]> Exclude { get; } = new("--exclude", "-x") { Description = "Keep a node (by name) or every node of an op type float (repeatable)", HelpName = "NODE_OR_OPTYPE", Arity = ArgumentArity.ZeroOrMore };
     public Option<string?> Recipe { get; } = new("--recipe") { Description = "Per-node overrides and exclusions from a recipe JSON file (docs/quantization.md)", HelpName = "FILE" };
     public Option<int?> Opset { get; } = CommonOptions.AtLeast("--opset", 10, "Opset of the exported model (default: the model's when it suffices, else the lowest that works)");
@@ -55,7 +64,7 @@ internal sealed class QuantizeOptions
     public IEnumerable<Symbol> All =>
     [
         Model, Out, Force, Mode, Weights, Granularity, Scheme, WeightRange, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
-        Stream, CalibCache, ReduceRange, Cle, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
+        Stream, CalibCache, ReduceRange, Cle, SmoothQuant, RepQuant, Rotate, Algorithm, Iterations, AlgorithmSamples, ActOrder, BiasCorrection, QuantizeOps, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
     ];
 
     /// <summary>The mode the flags ask for: --mode, else weight-only when --activations none, else static.</summary>
@@ -115,11 +124,29 @@ internal sealed class QuantizeOptions
         QuantizerConfig Make(WeightQuantConfig? w) => new(mode, w, activations, pr.GetResult(ReduceRange) is null ? null : pr.GetValue(ReduceRange) ?? true,
             excludeNodes: exclude.Where(x => !opTypes.Contains(x)), excludeOpTypes: exclude.Where(opTypes.Contains),
             recipe: recipePath is null ? null : QuantRecipe.Load(recipePath), exportOpset: pr.GetValue(Opset),
-            crossLayerEqualization: pr.GetValue(Cle));
+            crossLayerEqualization: pr.GetValue(Cle), algorithm: AlgorithmOf(pr),
+            smoothQuantAlpha: pr.GetResult(SmoothQuant) is null ? null : pr.GetValue(SmoothQuant) ?? 0.5, repQuant: pr.GetValue(RepQuant),
+            rotation: pr.GetValue(Rotate) is string rot ? Flag("--rotate", rot, ParseRotation) : Quantization.Algorithms.RotationKind.None,
+            quantizeOpTypes: (pr.GetValue(QuantizeOps) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
         var config = Make(weights);
         if (wr is null) config = WeightRangeDefault.Apply(config, Make);
         return config;
     }
+
+    private AlgorithmConfig AlgorithmOf(ParseResult pr)
+    {
+        var alg = pr.GetValue(Algorithm) is string a ? Flag("--algorithm", a, ConfigNames.ParseAlgorithm) : WeightAlgorithm.Nearest;
+        var bc = pr.GetResult(BiasCorrection) is null ? BiasCorrectionKind.None
+            : pr.GetValue(BiasCorrection) is string b ? Flag("--bias-correction", b, ConfigNames.ParseBiasCorrection) : BiasCorrectionKind.Empirical;
+        return new AlgorithmConfig(alg, pr.GetValue(Iterations), pr.GetValue(AlgorithmSamples), actOrder: pr.GetValue(ActOrder), biasCorrection: bc);
+    }
+
+    private static Quantization.Algorithms.RotationKind ParseRotation(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "hadamard" => Quantization.Algorithms.RotationKind.Hadamard,
+        "random" => Quantization.Algorithms.RotationKind.Random,
+        _ => throw new LowBitException(ErrorKind.Usage, "unknown rotation; use hadamard or random"),
+    };
 
     /// <summary>Runs a library parser; its usage error gets the flag in front.</summary>
     private static T Flag<T>(string flag, string value, Func<string, T> parse)

@@ -92,6 +92,14 @@ internal static class PhaseProgress
     public static IProgress<Quantization.CalibrationProgress> Calibration(IPhaseProgress p) =>
         new Direct<Quantization.CalibrationProgress>(c => p.Report("calibrating", c.Done, c.Total));
 
+    /// <summary>A weight algorithm's layers as one phase; each layer's detail line (loss, output error) goes to --verbose.</summary>
+    public static IProgress<Quantization.Algorithms.AlgorithmProgress> Algorithm(IPhaseProgress p, CliContext ctx, string name) =>
+        new Direct<Quantization.Algorithms.AlgorithmProgress>(a =>
+        {
+            p.Report(name, a.Done, a.Total);
+            ctx.Trace($"{name}: {a.Detail}");
+        });
+
     public static IProgress<Reports.EvalProgress> Eval(IPhaseProgress p, string? prefix = null) =>
         new Direct<Reports.EvalProgress>(e => p.Report(prefix is null ? PhaseName(e.Phase) : $"{prefix}: {PhaseName(e.Phase)}", e.Done, e.Total));
 

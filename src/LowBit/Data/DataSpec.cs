@@ -25,6 +25,7 @@ public abstract record DataSpec
         "npz=DIR_OR_FILE(,NAME=SOURCE)*   DIR: one .npz per sample, one array per input name; FILE: arrays hold samples along dim 0",
         "random[:N][,seed=S]",
         "text=FILE[,seq=T][,val=FRACTION][,vocab=VOCAB.json|vocab.txt]   with vocab: int64 token windows of the model's length (.txt: WordPiece)",
+        "zeroq[:N][,iterations=I][,lr=R][,seed=S][,shape=CxHxW]   N inputs synthesized from the model's BatchNormalization statistics (quantize --calib-data only)",
     ];
 
     public static DataSpec Parse(string text) => DataSpecParser.Parse(text);

@@ -25,6 +25,7 @@ internal static partial class DataSpecParser
         ["npz"] = [],
         ["random"] = ["seed"],
         ["text"] = ["seq", "val", "vocab"],
+        ["zeroq"] = ["iterations", "lr", "seed", "shape"],
     };
 
     public static DataSpec Parse(string text)
@@ -67,6 +68,7 @@ internal static partial class DataSpecParser
             "npy" => p.NoVariant().Done(new NpySpec(p.Path("FILE_OR_DIR"), p.Get("labels")) { Inputs = Feeds(feeds) }),
             "npz" => p.NoVariant().Done(new NpzSpec(p.Path("DIR_OR_FILE")) { Inputs = Feeds(feeds) }),
             "random" => Random(p),
+            "zeroq" => ZeroQSpec.Parse(p.Spec, p.Variant, p.Value, p.Get),
             _ => p.NoVariant().Done(new TextSpec(p.Path("FILE"), TextOptions(p)) { Vocab = NonEmpty(p, "vocab") }),
         };
     }

@@ -1,4 +1,6 @@
 using LowBit.Graph;
+using LowBit.Quantization.Algorithms;
+using LowBit.Quantization.Algorithms.Layers;
 using LowBit.Quantization.Calibration;
 using LowBit.Quantization.Dynamic;
 using LowBit.Quantization.Prepare;
@@ -12,12 +14,14 @@ namespace LowBit.Quantization;
 internal static class QuantizePipeline
 {
     public static QuantizedModel Run(Graph.Graph model, QuantizerConfig config, IEnumerable<IReadOnlyDictionary<string, Tensor>>? data,
-        IProgress<CalibrationProgress>? progress, CalibrationOptions copts, QdqParams.Stored? stored, string? sourcePath)
+        IProgress<CalibrationProgress>? progress, CalibrationOptions copts, QdqParams.Stored? stored, string? sourcePath,
+        IReadOnlyList<Algorithms.TransformEntry>? storedTransforms = null)
     {
         ThrowIfQuantized(model, sourcePath);
         CheckNames(model, config);
         string sourceHash = ModelHash.Compute(model);
         var (g, prep) = GraphPreparation.Run(model, config.CrossLayerEqualization);
+        var transforms = Algorithms.PreQuantTransforms.Apply(g, config, ref data, copts, stored is null ? null : storedTransforms ?? []);
         if (config.Mode == QuantMode.WeightOnly) GemmTransposeB.Apply(g);
         var warnings = new List<string>();
         WarnFoldedOverrides(model, g, config, warnings);
@@ -31,10 +35,20 @@ internal static class QuantizePipeline
         var shapes = g.Initializers.ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
         var sourceStats = model.ParameterStats();
 
+        var kept = new KeptSamples(config.Algorithm.Samples ?? WeightAlgorithms.DefaultSamples);
+        var source = data;
+        if (config.Algorithm.NeedsData && stored is null && data is not null) data = kept.Tee(data);
         CalibrationResult? calibration = null;
         if (config.Mode == QuantMode.Static && stored is null)
             calibration = Calibrate(g, bodies.WithBodies(plan), data, progress, copts);
         var p = QdqParams.Resolve(g, plan, calibration, stored);
+        var outcomes = new Dictionary<string, AlgorithmOutcome>();
+        if (!config.Algorithm.IsNearest && stored is null)
+        {
+            if (source is not null) kept.Fill(source, copts.MaxSamples);
+            outcomes = WeightAlgorithms.Run(g, plan, p, config.Algorithm, kept.Samples, copts, copts.AlgorithmProgress, warnings, copts.Cancellation,
+                config.Algorithm.BiasCorrection == BiasCorrectionKind.Analytic ? BatchNormStats.Of(model) : null);
+        }
 
         var nbits = new List<string>();
         string weightExport = "DequantizeLinear";
@@ -73,9 +87,10 @@ internal static class QuantizePipeline
             prep,
             calibration is null ? null : new CalibrationInfo(calibration.Samples, config.Activations!.Observer.ToString(), copts.DataKey, calibration.Cache, calibration.Warnings)
                 { Inputs = calibration.Inputs, DataSpec = copts.DataSpec },
-            [.. ManifestBuilder.Tensors(plan, p, shapes, keys, readers, weightExport, nbits), .. bodyTensors],
+            [.. ManifestBuilder.Tensors(plan, p, shapes, keys, readers, weightExport, nbits)
+                .Select(t => outcomes.TryGetValue(t.Name, out var o) && t.Kind == "weight" ? t with { Algorithm = o } : t), .. bodyTensors],
             ManifestBuilder.Nodes(preparedNodes, plan, keys),
-            warnings);
+            warnings) { Transforms = transforms.Count == 0 ? null : transforms };
         return new QuantizedModel(g, manifest);
     }
 

@@ -71,9 +71,11 @@ public sealed class QuantizedModel
         if (hash != manifest.Source.ModelHash)
             throw new LowBitException(ErrorKind.InvalidInput,
                 $"{source} was made from a different model (hash {manifest.Source.ModelHash[..12]}…, this one {hash[..12]}…)");
+        if (manifest.Config.Algorithm is { } alg)
+            throw new LowBitException(ErrorKind.InvalidInput, $"{source}: the weights were chosen by {alg.Name} from calibration data, which a manifest does not replay; load the quantized model file itself");
         var config = ManifestJson.ToConfig(manifest.Config);
         var stored = ManifestParams.From(manifest);
-        var rebuilt = QuantizePipeline.Run(floatModel, config, null, null, CalibrationOptions.Default, stored, manifest.Source.Path);
+        var rebuilt = QuantizePipeline.Run(floatModel, config, null, null, CalibrationOptions.Default, stored, manifest.Source.Path, manifest.Transforms);
         ManifestParams.Verify(manifest, rebuilt.Manifest, source);
         var m = rebuilt.Manifest with { Calibration = manifest.Calibration, Warnings = manifest.Warnings, Cpu = manifest.Cpu };
         return new QuantizedModel(rebuilt.Graph, m);

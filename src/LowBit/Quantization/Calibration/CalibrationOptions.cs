@@ -72,6 +72,12 @@ public sealed record CalibrationOptions
 
     private readonly StreamBinding[] streams = [];
 
+    /// <summary>Progress of the weight algorithms (<see cref="AlgorithmConfig"/>), layer by layer.</summary>
+    public IProgress<Algorithms.AlgorithmProgress>? AlgorithmProgress { get; init; }
+
+    /// <summary>Stops calibration and the weight algorithms between samples and iterations.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public CalibrationOptions(int? maxSamples = null, string? cachePath = null, string? dataKey = null, int minSamples = 16)
     {
         if (maxSamples is < 1) throw new LowBitException(ErrorKind.Usage, $"calibration sample limit must be at least 1, got {maxSamples}");

@@ -8,6 +8,29 @@ public static class ConfigNames
     public static IReadOnlyList<string> Modes { get; } = ["static", "weight-only", "dynamic"];
     public static IReadOnlyList<string> WeightRanges { get; } = ["minmax", "mse"];
     public static IReadOnlyList<string> WeightOnlyKernels { get; } = ["auto", "dequantize-linear", "matmulnbits"];
+    public static IReadOnlyList<string> Algorithms { get; } = ["nearest", "adaround", "adaquant", "brecq", "gptq"];
+    public static IReadOnlyList<string> BiasCorrections { get; } = ["none", "empirical", "analytic"];
+
+    public static WeightAlgorithm ParseAlgorithm(string s) => Norm(s) switch
+    {
+        "nearest" or "rtn" => WeightAlgorithm.Nearest,
+        "adaround" => WeightAlgorithm.AdaRound,
+        "adaquant" => WeightAlgorithm.AdaQuant,
+        "brecq" => WeightAlgorithm.Brecq,
+        "gptq" => WeightAlgorithm.Gptq,
+        _ => throw Unknown("algorithm", s, Algorithms),
+    };
+
+    public static BiasCorrectionKind ParseBiasCorrection(string s) => Norm(s) switch
+    {
+        "none" or "off" => BiasCorrectionKind.None,
+        "empirical" or "data" => BiasCorrectionKind.Empirical,
+        "analytic" or "bn" => BiasCorrectionKind.Analytic,
+        _ => throw Unknown("bias correction", s, BiasCorrections),
+    };
+
+    public static string Name(WeightAlgorithm a) => Algorithms[(int)a];
+    public static string Name(BiasCorrectionKind b) => BiasCorrections[(int)b];
 
     public static QuantScheme ParseScheme(string s) => Norm(s) switch
     {

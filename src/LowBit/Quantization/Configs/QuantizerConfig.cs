@@ -60,12 +60,21 @@ public sealed record QuantizerConfig
     public CpuFeatures? TargetCpu { get; }
     /// <summary>Cross-layer equalization of Conv/Gemm pairs before quantization (Algorithms/CrossLayerEqualization.cs).</summary>
     public bool CrossLayerEqualization { get; }
+    /// <summary>How weight codes are picked once scales are fixed (round to nearest by default; Quantization/Algorithms/).</summary>
+    public AlgorithmConfig Algorithm { get; }
+    /// <summary>SmoothQuant migration strength α ∈ [0, 1] (null = off; static mode; Algorithms/SmoothQuant.cs).</summary>
+    public double? SmoothQuantAlpha { get; }
+    /// <summary>RepQuant reparameterization of post-LayerNorm activations (static mode; Algorithms/RepQuant.cs).</summary>
+    public bool RepQuant { get; }
+    /// <summary>Orthogonal rotation of linear-layer inputs before quantization (Algorithms/Rotation.cs).</summary>
+    public Algorithms.RotationKind Rotation { get; }
 
     public QuantizerConfig(QuantMode mode = QuantMode.Static, WeightQuantConfig? weights = null, ActivationQuantConfig? activations = null,
         bool? reduceRange = null, IEnumerable<string>? excludeNodes = null, IEnumerable<string>? excludeOpTypes = null,
         QuantRecipe? recipe = null, int? exportOpset = null, WeightOnlyKernel weightOnlyKernel = WeightOnlyKernel.Auto,
         int matMulNBitsAccuracyLevel = 4, bool quantizeGraphOutputs = false, IEnumerable<string>? quantizeOpTypes = null,
-        CpuFeatures? targetCpu = null, bool crossLayerEqualization = false)
+        CpuFeatures? targetCpu = null, bool crossLayerEqualization = false, AlgorithmConfig? algorithm = null,
+        double? smoothQuantAlpha = null, bool repQuant = false, Algorithms.RotationKind rotation = Algorithms.RotationKind.None)
     {
         Mode = mode;
         Weights = weights ?? (mode == QuantMode.WeightOnly ? WeightQuantConfig.Int4Group(32) : WeightQuantConfig.Int8PerChannel);
@@ -84,15 +93,24 @@ public sealed record QuantizerConfig
         WeightOnlyKernel = weightOnlyKernel;
         MatMulNBitsAccuracyLevel = matMulNBitsAccuracyLevel;
         QuantizeGraphOutputs = quantizeGraphOutputs;
-        QuantizeOpTypes = (quantizeOpTypes ?? []).ToArray();
+        // "all" stands for every optional op type.
+        QuantizeOpTypes = (quantizeOpTypes ?? []).SelectMany(o => o.Equals("all", StringComparison.OrdinalIgnoreCase) ? OptionalOpTypes : [o]).Distinct().ToArray();
         TargetCpu = targetCpu;
         CrossLayerEqualization = crossLayerEqualization;
+        Algorithm = algorithm ?? AlgorithmConfig.Default;
+        SmoothQuantAlpha = smoothQuantAlpha;
+        RepQuant = repQuant;
+        Rotation = rotation;
         if (Weights.RangeIsDefault) Weights = Weights.WithRange(WeightRangeDefault.PrefersMse(this) ? WeightRange.Mse : WeightRange.MinMax);
         Validate();
     }
 
     private void Validate()
     {
+        if (SmoothQuantAlpha is double alpha && !(alpha >= 0 && alpha <= 1))
+            throw Usage($"SmoothQuant alpha must be in [0, 1] (the share of activation range moved into the weights; 0.5 is the paper's default), got {alpha}");
+        if ((SmoothQuantAlpha is not null || RepQuant) && Mode != QuantMode.Static)
+            throw Usage($"{(RepQuant ? "RepQuant" : "SmoothQuant")} flattens activation ranges for activation quantization and needs calibration data: static mode only (mode is {ModeName(Mode)})");
         if (Mode == QuantMode.Dynamic)
         {
             if (Activations!.Format.Name != "uint8" || Activations.Scheme != QuantScheme.Asymmetric)
@@ -108,11 +126,13 @@ public sealed record QuantizerConfig
         }
         if (ExportOpset is int v && (v < 10 || v > 23))
             throw Usage($"export opset {v} is out of range: QuantizeLinear/DequantizeLinear need 10 or later, LowBit writes up to 23");
+        if (CrossLayerEqualization && Algorithm.BiasCorrection == BiasCorrectionKind.Analytic)
+            throw Usage("analytic bias correction reads the BatchNormalization statistics, which cross-layer equalization rescales; use --bias-correction empirical with --cle");
         if (MatMulNBitsAccuracyLevel is < 0 or > 4)
             throw Usage($"MatMulNBits accuracy level must be 0..4, got {MatMulNBitsAccuracyLevel}");
         foreach (var op in QuantizeOpTypes)
             if (!OptionalOpTypes.Contains(op))
-                throw Usage($"'{op}' is not an optional op type; the ops that stay float unless asked are: {string.Join(", ", OptionalOpTypes)}");
+                throw Usage($"'{op}' is not an optional op type; the ops that stay float unless asked are: {string.Join(", ", OptionalOpTypes)} (or all)");
         if (WeightOnlyKernel == WeightOnlyKernel.MatMulNBits)
             CheckMatMulNBits(Weights);
         if (Recipe is not null)

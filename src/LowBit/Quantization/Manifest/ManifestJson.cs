@@ -40,7 +40,8 @@ internal static class ManifestJson
         new WeightsInfo(c.Weights.Format.Name, c.Weights.Granularity.ToString(), ConfigNames.Name(c.Weights.Scheme), ConfigNames.Name(c.Weights.Range)),
         c.Activations is { } a ? new ActivationsInfo(a.Format.Name, ConfigNames.Name(a.Scheme), a.Observer.ToString()) : null,
         reduceRange, c.ExcludeNodes, c.ExcludeOpTypes, c.Recipe?.ToJson(), c.ExportOpset, ConfigNames.Name(c.WeightOnlyKernel),
-        c.MatMulNBitsAccuracyLevel, c.QuantizeGraphOutputs, c.QuantizeOpTypes, c.CrossLayerEqualization);
+        c.MatMulNBitsAccuracyLevel, c.QuantizeGraphOutputs, c.QuantizeOpTypes, c.CrossLayerEqualization)
+        { SmoothQuantAlpha = c.SmoothQuantAlpha, RepQuant = c.RepQuant, Rotation = c.Rotation.ToString().ToLowerInvariant(), Algorithm = AlgorithmInfo.From(c.Algorithm) };
 
     /// <summary>The config a manifest describes, with reduce-range fixed to the decision it records.</summary>
     public static QuantizerConfig ToConfig(ConfigInfo i) => new(
@@ -54,7 +55,8 @@ internal static class ManifestJson
         recipe: i.Recipe is null ? null : QuantRecipe.Parse(i.Recipe, "manifest recipe"),
         exportOpset: i.ExportOpset, weightOnlyKernel: ConfigNames.ParseWeightOnlyKernel(i.WeightOnlyKernel),
         matMulNBitsAccuracyLevel: i.MatMulNBitsAccuracyLevel, quantizeGraphOutputs: i.QuantizeGraphOutputs, quantizeOpTypes: i.QuantizeOpTypes,
-        targetCpu: NoSaturation, crossLayerEqualization: i.CrossLayerEqualization);
+        targetCpu: NoSaturation, crossLayerEqualization: i.CrossLayerEqualization,
+        smoothQuantAlpha: i.SmoothQuantAlpha, repQuant: i.RepQuant, rotation: Enum.Parse<Algorithms.RotationKind>(i.Rotation, ignoreCase: true));
 
     /// <summary>A CPU on which the defaults narrow nothing: with reduce-range recorded as true the config forces it, and
     /// recorded false must stay false whatever CPU reloads the manifest.</summary>

@@ -19,6 +19,9 @@ public sealed record QuantManifest(
     IReadOnlyList<string> Warnings)
 {
     public const string CurrentFormat = "lowbit-quant/1";
+
+    /// <summary>What SmoothQuant, RepQuant and rotation changed, per activation (null when none ran).</summary>
+    public IReadOnlyList<Algorithms.TransformEntry>? Transforms { get; init; }
 }
 
 /// <summary>The float model: content hash (<c>ModelHash</c>), file when known, opset, IR, parameter count and bytes.</summary>
@@ -36,7 +39,24 @@ public sealed record ActivationsInfo(string Format, string Scheme, string Observ
 public sealed record ConfigInfo(string Mode, WeightsInfo Weights, ActivationsInfo? Activations, bool ReduceRange,
     IReadOnlyList<string> ExcludeNodes, IReadOnlyList<string> ExcludeOpTypes, string? Recipe, int? ExportOpset,
     string WeightOnlyKernel, int MatMulNBitsAccuracyLevel, bool QuantizeGraphOutputs, IReadOnlyList<string> QuantizeOpTypes,
-    bool CrossLayerEqualization = false);
+    bool CrossLayerEqualization = false)
+{
+    /// <summary>SmoothQuant α, null when off.</summary>
+    public double? SmoothQuantAlpha { get; init; }
+    public bool RepQuant { get; init; }
+    /// <summary>none, hadamard or random.</summary>
+    public string Rotation { get; init; } = "none";
+    /// <summary>The weight algorithm and its settings; null for round to nearest.</summary>
+    public AlgorithmInfo? Algorithm { get; init; }
+}
+
+/// <summary>Settings of the weight algorithm (<see cref="AlgorithmConfig"/>); null settings took the algorithm's default.</summary>
+public sealed record AlgorithmInfo(string Name, int? Iterations, int? Samples, bool QuantizedInputs, bool ActOrder, double Dampening,
+    string BiasCorrection, int Seed)
+{
+    internal static AlgorithmInfo? From(AlgorithmConfig a) => a.IsNearest ? null
+        : new(ConfigNames.Name(a.Algorithm), a.Iterations, a.Samples, a.QuantizedInputs, a.ActOrder, a.Dampening, ConfigNames.Name(a.BiasCorrection), a.Seed);
+}
 
 /// <summary>The CPU the defaults were chosen for and the decision.</summary>
 public sealed record CpuInfo(string Cpu, [property: System.Text.Json.Serialization.JsonPropertyName("u8s8Saturates")] bool U8S8Saturates, bool ReduceRange, string Reason);
@@ -61,7 +81,11 @@ public sealed record CalibrationInfo(int Samples, string Observer, string? DataK
 /// </summary>
 public sealed record TensorEntry(string Name, string Kind, string Format, string? Scheme, string Granularity, int? Axis, int? BlockSize,
     int[]? Shape, int[] ScaleShape, float[]? Scales, int[]? ZeroPoints, string ParamsSha256, float[]? Range, string? Group,
-    IReadOnlyList<string> Nodes, string Export);
+    IReadOnlyList<string> Nodes, string Export)
+{
+    /// <summary>Weights: what the weight algorithm did (null for round to nearest).</summary>
+    public Algorithms.AlgorithmOutcome? Algorithm { get; init; }
+}
 
 /// <summary>A node of the prepared float graph: quantized, or float with the reason.</summary>
 public sealed record NodeEntry(string Name, string OpType, bool Quantized, string? Reason);

@@ -67,6 +67,7 @@ internal sealed class Marker
     private string? ExclusionReason(Node n)
     {
         if (excludedNames.Contains(Key(n))) return "excluded by name";
+        if (n.Name.StartsWith(Algorithms.InputTransform.NodePrefix, StringComparison.Ordinal)) return "inserted by SmoothQuant/RepQuant/rotation (kept float)";
         if (excludedOps.Contains(n.OpType)) return $"excluded by op type {n.OpType}";
         if (overrides.TryGetValue(Key(n), out var o) && o.KeepFloat) return "kept float by the recipe";
         return null;

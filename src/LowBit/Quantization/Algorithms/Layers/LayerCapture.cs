@@ -1,0 +1,103 @@
+using LowBit.Kernels.Gemm;
+using LowBit.Tensors;
+
+namespace LowBit.Quantization.Algorithms.Layers;
+
+/// <summary>
+/// Captures a layer's <see cref="LayerData"/> in one pass of <see cref="QuantSimulation"/> over the kept samples. Memory is
+/// bounded independently of the sample count: about <see cref="TargetRows"/> sampled rows per group (spread evenly over
+/// the samples, random positions within each), and at most <see cref="MaxHessianPositions"/> positions per sample enter
+/// the Hessian and the means (evenly strided), each added to a [Cols, Cols] accumulator.
+/// </summary>
+internal static class LayerCapture
+{
+    public const int TargetRows = 4096;
+    public const int MaxHessianPositions = 4096;
+
+    public static LayerData Run(QuantSimulation sim, LinearLayer layer, LayerNeeds needs, bool quantizedInputs, Random rng, CancellationToken ct)
+    {
+        int groups = layer.Groups, cols = layer.Cols, samples = sim.SampleCount;
+        int perSample = Math.Max(1, (TargetRows + samples - 1) / samples);
+        var fRows = Enumerable.Range(0, groups).Select(_ => new List<float[]>()).ToArray();
+        var qRows = Enumerable.Range(0, groups).Select(_ => new List<float[]>()).ToArray();
+        var hessian = needs.Hessian ? Enumerable.Range(0, groups).Select(_ => new double[cols * cols]).ToArray() : null;
+        var fMean = Enumerable.Range(0, groups).Select(_ => new double[cols]).ToArray();
+        var qMean = Enumerable.Range(0, groups).Select(_ => new double[cols]).ToArray();
+        long meanCount = 0;
+        int rowCount = 0;
+        sim.Run([layer.Input], quantizedInputs, (_, f, q) =>
+        {
+            var pf = new Patches(layer, f[layer.Input]);
+            var pq = q is null ? pf : new Patches(layer, q[layer.Input]);
+            if (pq.Positions != pf.Positions)
+                throw new LowBitException(ErrorKind.InvalidModel, $"{layer.Key}: the float and quantized models give inputs of different sizes");
+            int n = Math.Min(perSample, pf.Positions);
+            var chosen = Sample(pf.Positions, n, rng);
+            rowCount += n;
+            int stride = Math.Max(1, (pf.Positions + MaxHessianPositions - 1) / MaxHessianPositions);
+            var all = Enumerable.Range(0, (pf.Positions + stride - 1) / stride).Select(i => i * stride).ToArray();
+            meanCount += all.Length;
+            for (int g = 0; g < groups; g++)
+            {
+                if (needs.Rows)
+                {
+                    fRows[g].Add(pf.Gather(chosen, g));
+                    qRows[g].Add(ReferenceEquals(pq, pf) ? fRows[g][^1] : pq.Gather(chosen, g));
+                }
+                var xf = pf.Gather(all, g);
+                var xq = ReferenceEquals(pq, pf) ? xf : pq.Gather(all, g);
+                AddColumnSums(xf, cols, fMean[g]);
+                AddColumnSums(xq, cols, qMean[g]);
+                if (hessian is not null) AddGram(xq, all.Length, cols, hessian[g]);
+            }
+        }, ct);
+        for (int g = 0; g < groups; g++)
+            for (int k = 0; k < cols; k++) { fMean[g][k] /= meanCount; qMean[g][k] /= meanCount; }
+        if (hessian is not null)
+            foreach (var h in hessian)
+                for (int i = 0; i < h.Length; i++) h[i] /= meanCount;
+        return new LayerData
+        {
+            RowCount = needs.Rows ? rowCount : 0,
+            FloatRows = fRows.Select(Concat).ToArray(),
+            QuantRows = qRows.Select(Concat).ToArray(),
+            Hessian = hessian,
+            FloatMean = fMean,
+            QuantMean = qMean,
+            HessianVectors = meanCount,
+        };
+    }
+
+    /// <summary><paramref name="n"/> distinct positions of [0, count), in increasing order.</summary>
+    private static int[] Sample(int count, int n, Random rng)
+    {
+        if (n >= count) return Enumerable.Range(0, count).ToArray();
+        var set = new HashSet<int>();
+        while (set.Count < n) set.Add(rng.Next(count));
+        var a = set.ToArray();
+        Array.Sort(a);
+        return a;
+    }
+
+    private static void AddColumnSums(float[] x, int cols, double[] sums)
+    {
+        for (int r = 0, rows = x.Length / cols; r < rows; r++)
+            for (int k = 0; k < cols; k++) sums[k] += x[r * cols + k];
+    }
+
+    /// <summary>H += Xᵀ·X for X [rows, cols] (float32 product per call, accumulated in double across calls).</summary>
+    private static void AddGram(float[] x, int rows, int cols, double[] h)
+    {
+        var g = new float[cols * cols];
+        GemmF32.Gemm(true, false, cols, cols, rows, 1f, x, cols, x, cols, 0f, g, cols);
+        for (int i = 0; i < g.Length; i++) h[i] += g[i];
+    }
+
+    private static float[] Concat(List<float[]> parts)
+    {
+        var r = new float[parts.Sum(p => p.Length)];
+        int o = 0;
+        foreach (var p in parts) { p.CopyTo(r, o); o += p.Length; }
+        return r;
+    }
+}

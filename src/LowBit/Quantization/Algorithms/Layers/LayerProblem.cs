@@ -1,0 +1,42 @@
+namespace LowBit.Quantization.Algorithms.Layers;
+
+/// <summary>What a layer-wise algorithm needs captured for its layer.</summary>
+internal readonly record struct LayerNeeds(bool Rows, bool Hessian);
+
+/// <summary>
+/// One layer's data, per group g (Conv groups; 1 otherwise), from the kept calibration samples:
+/// <see cref="FloatRows"/>[g] / <see cref="QuantRows"/>[g]: [RowCount, Cols] input vectors at the same sampled output
+/// positions in the float model and in the quantized model (predecessors quantized; equal to the float rows when the
+/// config asks for float inputs). <see cref="Hessian"/>[g]: [Cols, Cols] H = (1/N)·Σ x·xᵀ over N quantized-model input
+/// vectors (every position, or an evenly strided subset of large maps). Means are over the same positions.
+/// </summary>
+internal sealed class LayerData
+{
+    public required int RowCount { get; init; }
+    public required float[][] FloatRows { get; init; }
+    public required float[][] QuantRows { get; init; }
+    public double[][]? Hessian { get; init; }
+    public required double[][] FloatMean { get; init; }
+    public required double[][] QuantMean { get; init; }
+    public long HessianVectors { get; init; }
+}
+
+/// <summary>
+/// A layer to solve: find grid values W̃ (each element on its <see cref="Grid"/>, <see cref="ElementGrid.Neighbours"/>
+/// or any grid value) minimizing ‖X_q·W̃ᵀ − X_f·Wᵀ‖² over the layer's inputs. <see cref="Weights"/> and the result are
+/// [Rows, Cols] row-major (<see cref="LinearLayer"/>); row o belongs to group o / RowsPerGroup and multiplies that group's
+/// rows of <see cref="Data"/>. <see cref="Bias"/> (length Rows) is the current bias when the layer has one.
+/// </summary>
+internal sealed record LayerProblem(LinearLayer Layer, ElementGrid Grid, float[] Weights, float[]? Bias, LayerData Data,
+    AlgorithmConfig Config, Random Random, Action<string> Report);
+
+/// <summary>The chosen grid values (every element must equal a grid value of its element), a new bias when the algorithm
+/// tunes it, and a one-line summary for progress and the manifest (e.g. iterations and loss).</summary>
+internal sealed record LayerSolution(float[] Weights, float[]? Bias, string Summary);
+
+/// <summary>A layer-wise weight algorithm (AdaRound, AdaQuant, GPTQ): see DESIGN.md §3.</summary>
+internal interface ILayerAlgorithm
+{
+    LayerNeeds Needs { get; }
+    LayerSolution Solve(LayerProblem problem, CancellationToken ct);
+}

@@ -1,0 +1,98 @@
+using LowBit.Graph;
+using LowBit.Quantization.Calibration;
+using LowBit.Quantization.Prepare;
+using LowBit.Runtime;
+using LowBit.Tensors;
+
+namespace LowBit.Quantization.Algorithms.Layers;
+
+/// <summary>
+/// The float model and the quantized model as the algorithms see them, run over the kept calibration samples. The
+/// quantized model is a copy of the prepared graph whose marked weights hold grid values (round to nearest until an
+/// algorithm replaces them) and whose marked activations are fake-quantized as they are produced (a Session value hook:
+/// exactly QuantizeLinear→DequantizeLinear of the exported model, bias rounding aside). Runs stop at the values asked for
+/// (the graph is cut to the nodes they need), so capturing layer l costs the model's prefix up to l.
+/// </summary>
+internal sealed class QuantSimulation
+{
+    private readonly IReadOnlyDictionary<string, QuantParams> activations;
+    private readonly IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples;
+    private readonly IReadOnlyList<StreamBinding> streams;
+    private readonly int threads;
+
+    public Graph.Graph Float { get; }
+    public Graph.Graph Quantized { get; }
+    public int SampleCount => samples.Count;
+
+    public QuantSimulation(Graph.Graph prepared, IEnumerable<(string Weight, ElementGrid Grid, Func<Graph.Graph, float[]> Read, Action<Graph.Graph, float[]> Write)> weights,
+        IReadOnlyDictionary<string, QuantParams> activations, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples,
+        IReadOnlyList<StreamBinding> streams, int threads)
+    {
+        Float = GraphCopy.Of(prepared);
+        Quantized = GraphCopy.Of(prepared);
+        foreach (var w in weights) w.Write(Quantized, w.Grid.NearestAll(w.Read(Float)));
+        this.activations = activations;
+        this.samples = samples;
+        this.streams = streams;
+        this.threads = threads;
+    }
+
+    /// <summary>Runs both models over every kept sample and calls <paramref name="visit"/> with the values of
+    /// <paramref name="names"/> in the float run and in the quantized run (the latter null when
+    /// <paramref name="quantized"/> is false). Values are valid only during the call.</summary>
+    public void Run(IReadOnlyList<string> names, bool quantized, Action<int, IReadOnlyDictionary<string, Tensor>, IReadOnlyDictionary<string, Tensor>?> visit,
+        CancellationToken ct)
+    {
+        // A streamed model runs whole: each call's state outputs feed the next call.
+        var wanted = names.Concat(streams.Select(b => b.Output)).Distinct().ToArray();
+        var f = Session(Float, wanted, fakeQuantize: false);
+        var q = quantized ? Session(Quantized, wanted, fakeQuantize: true) : null;
+        var feedF = new StreamFeedback(Float, streams);
+        var feedQ = new StreamFeedback(Quantized, streams);
+        for (int i = 0; i < samples.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var fo = f.Run(feedF.Feed(samples[i]), wanted);
+            if (feedF.Active) feedF.Advance(fo);
+            Dictionary<string, Tensor>? qo = null;
+            if (q is not null)
+            {
+                qo = q.Run(feedQ.Feed(samples[i]), wanted);
+                if (feedQ.Active) feedQ.Advance(qo);
+            }
+            visit(i, fo, qo);
+        }
+    }
+
+    private Session Session(Graph.Graph g, IReadOnlyList<string> names, bool fakeQuantize)
+    {
+        var cut = streams.Count > 0 ? g : Prefix(g, names);
+        var s = new Session(cut, new SessionOptions { Optimize = false, Threads = threads });
+        if (fakeQuantize && activations.Count > 0)
+            s.AddHook((name, _, value) =>
+                activations.TryGetValue(name, out var p) && value.DType == DType.Float32 ? Affine.FakeQuantize(value, p) : null);
+        return s;
+    }
+
+    /// <summary>A shallow graph holding only the nodes <paramref name="names"/> depend on (the whole graph when a
+    /// control-flow node is involved: its bodies may read outer values implicitly).</summary>
+    private static Graph.Graph Prefix(Graph.Graph g, IReadOnlyList<string> names)
+    {
+        if (g.Nodes.Any(n => n.Subgraphs().Any())) return g;
+        var producers = g.Producers();
+        var need = new HashSet<string>(names, StringComparer.Ordinal);
+        var keep = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<string>(names);
+        while (stack.Count > 0)
+            if (producers.TryGetValue(stack.Pop(), out var n) && keep.Add(n))
+                foreach (var i in n.Inputs.Where(i => i.Length > 0)) stack.Push(i);
+        var cut = new Graph.Graph { Name = g.Name, Opsets = g.Opsets, Metadata = g.Metadata };
+        cut.Nodes.AddRange(g.Nodes.Where(keep.Contains));
+        var used = new HashSet<string>(cut.Nodes.SelectMany(n => n.Inputs).Concat(names), StringComparer.Ordinal);
+        cut.Inputs.AddRange(g.Inputs);
+        cut.Outputs.AddRange(g.Outputs.Where(o => need.Contains(o.Name)));
+        foreach (var (k, v) in g.Initializers) if (used.Contains(k)) cut.Initializers[k] = v;
+        foreach (var (k, v) in g.ValueInfos) cut.ValueInfos[k] = v;
+        return cut;
+    }
+}
