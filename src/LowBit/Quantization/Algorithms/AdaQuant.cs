@@ -36,7 +36,7 @@ internal sealed class AdaQuant : ILayerAlgorithm
         var c = problem.Config;
         var layer = problem.Layer;
         int iterations = c.Iterations ?? DefaultIterations;
-        bool hasBias = problem.Bias is not null || layer.Node.OpType is "Conv" or "Gemm" && layer.Node.Inputs.Count == 2;
+        bool hasBias = problem.Bias is not null || (layer.Node.OpType is "Conv" or "Gemm" && layer.Node.Inputs.Count == 2);
         var batches = new LayerBatches(problem, c.BatchRows ?? DefaultBatchRows, withBias: true);
         var grid = problem.Grid;
         int n = problem.Weights.Length;
@@ -48,7 +48,7 @@ internal sealed class AdaQuant : ILayerAlgorithm
             u0[i] = problem.Weights[i] / scale[i];
         }
         // Row-major index of each element of the [G, C, R] layout, for the quantizer's per-element grid.
-        var index = batches.ToGroupColumns(Enumerable.Range(0, n).Select(i => (float)i).ToArray()).Select(f => (int)f).ToArray();
+        var index = batches.RowMajorIndex();
         var shape = batches.WeightShape;
         var g = LayerBatches.NewGraph("adaquant." + layer.Key);
         g.Initializers["u"] = Tensor.FromArray(batches.ToGroupColumns(u0), shape);
@@ -83,8 +83,18 @@ internal sealed class AdaQuant : ILayerAlgorithm
         var w = new float[n];
         for (int i = 0; i < n; i++) w[i] = grid.Nearest(i, uFinal[i] * scale[i]);
         var bias = BiasCorrection.Empirical(layer, problem.Weights, w, problem.Bias, problem.Data);
-        return new LayerSolution(w, bias, $"AdaQuant {iterations} steps × {batches.Batch} rows, last reconstruction {lastRec:G3}");
+        string summary = $"AdaQuant {iterations} steps × {batches.Batch} rows, last reconstruction {lastRec:G3}";
+        // Never worse than round to nearest with the same bias refit on the layer's objective over every captured row
+        // (a guard, not in the paper: the STE can leave weights oscillating across rounding boundaries on small layers).
+        var nearest = grid.NearestAll(problem.Weights);
+        var nearestBias = BiasCorrection.Empirical(layer, problem.Weights, nearest, problem.Bias, problem.Data);
+        double eAq = Error(problem, w, bias), eRtn = Error(problem, nearest, nearestBias);
+        return eAq > eRtn ? new LayerSolution(nearest, nearestBias, summary + $"; kept round to nearest ({eRtn:G3} < {eAq:G3})")
+            : new LayerSolution(w, bias, summary);
     }
+
+    private static double Error(LayerProblem p, float[] w, float[]? bias) =>
+        WeightAlgorithms.OutputError(p.Layer, p.Weights, w, bias?.Select((b, i) => b - (p.Bias?[i] ?? 0f)).ToArray(), p.Data);
 
     /// <summary>y + b + σ·U_b, U_b [G, 1, R] (or [R]) trained from zero; σ = RMS of the float outputs X_f·Wᵀ.</summary>
     private static string AddBias(Graph.Graph g, LayerProblem p, LayerBatches batches, string y, List<string> trained)

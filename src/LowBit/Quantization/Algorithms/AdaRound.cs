@@ -77,6 +77,12 @@ internal sealed class AdaRound : ILayerAlgorithm
         var v = batches.FromGroupColumns(g.Initializers["v"].AsReadOnlySpan<float>());
         double hard = SoftRounding.HardFraction(v);
         var w = SoftRounding.Harden(bounds, v);
-        return (new LayerSolution(w, null, $"AdaRound {iterations} steps × {batches.Batch} rows, last reconstruction {lastRec:G3}, {hard:P1} of h(V) within 0.01 of 0/1"), v);
+        string summary = $"AdaRound {iterations} steps × {batches.Batch} rows, last reconstruction {lastRec:G3}, {hard:P1} of h(V) within 0.01 of 0/1";
+        // Never worse than round to nearest on the layer's own objective over every captured row (a guard, not in the paper).
+        var nearest = problem.Grid.NearestAll(problem.Weights);
+        double eAda = WeightAlgorithms.OutputError(problem.Layer, problem.Weights, w, null, problem.Data);
+        double eRtn = WeightAlgorithms.OutputError(problem.Layer, problem.Weights, nearest, null, problem.Data);
+        if (eAda > eRtn) return (new LayerSolution(nearest, null, summary + $"; kept round to nearest ({eRtn:G3} < {eAda:G3})"), v);
+        return (new LayerSolution(w, null, summary), v);
     }
 }

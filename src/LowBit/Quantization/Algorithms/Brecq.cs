@@ -38,6 +38,9 @@ internal static class Brecq
     public const int CropRows = 12;
     public const float LearningRate = 1e-2f;
     public const float RegularizerWeight = 0.01f;
+    /// <summary>Samples the per-layer outcome (layer-wise output error, as <see cref="WeightAlgorithms.OutputError"/>) is
+    /// measured on: each layer's capture runs the model prefix, which on big models costs more than the block's training.</summary>
+    public const int OutcomeSamples = 8;
 
     public static Dictionary<string, AlgorithmOutcome> Run(Graph.Graph g, QdqPlan plan, QdqParams p, AlgorithmConfig config,
         IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples, CalibrationOptions copts, IProgress<AlgorithmProgress>? progress,
@@ -52,8 +55,10 @@ internal static class Brecq
             else warnings.Add($"{config}: '{name}' keeps round to nearest ({reason})");
         }
         int threads = copts.Threads ?? Environment.ProcessorCount;
-        var sim = new QuantSimulation(g, layers.Values.Select(l => (l.Weight, l.Grid(), (Func<Graph.Graph, float[]>)l.ReadMatrix, (Action<Graph.Graph, float[]>)((gr, m) => l.WriteMatrix(gr, m)))),
-            p.Activations, samples, copts.Streams, threads);
+        var weights = layers.Values.Select(l => (l.Weight, l.Grid(), (Func<Graph.Graph, float[]>)l.ReadMatrix, (Action<Graph.Graph, float[]>)((gr, m) => l.WriteMatrix(gr, m)))).ToList();
+        var sim = new QuantSimulation(g, weights, p.Activations, samples, copts.Streams, threads);
+        var measure = samples.Count <= OutcomeSamples ? sim
+            : new QuantSimulation(g, weights, p.Activations, samples.Take(OutcomeSamples).ToList(), copts.Streams, threads);
         var blocks = BlockPartition.Find(g, plan.Weights.Values.Select(m => m.Node).ToList()).Where(b => b.Layers.Any(layers.ContainsKey)).ToList();
         var rng = new Random(config.Seed);
         for (int bi = 0; bi < blocks.Count; bi++)
@@ -65,13 +70,13 @@ internal static class Brecq
             var soft = block.Layers.Where(layers.ContainsKey).Select(n => Soften(layers[n], sim.Float)).ToList();
             var data = BlockData.Capture(sim, block, ct);
             var result = BlockReconstruction.Run(sim.Quantized, block, soft, p.Activations, data, config, threads, rng, Report, ct);
-            foreach (var (l, hard) in soft.Zip(result.Weights)) l.Layer.WriteMatrix(sim.Quantized, hard);
+            foreach (var (l, hard) in soft.Zip(result.Weights)) { l.Layer.WriteMatrix(sim.Quantized, hard); l.Layer.WriteMatrix(measure.Quantized, hard); }
             string summary = $"block of {soft.Count} layer{(soft.Count == 1 ? "" : "s")} ({block.Input} → {block.Output}), {result.Iterations} iterations, "
                 + $"block output error {result.ErrorNearest:G3} → {result.ErrorBrecq:G3}";
             foreach (var (l, hard) in soft.Zip(result.Weights))
             {
                 CheckOnGrid(l, hard);
-                var layerData = LayerCapture.Run(sim, l.Layer, new LayerNeeds(true, false), config.QuantizedInputs, rng, ct);
+                var layerData = LayerCapture.Run(measure, l.Layer, new LayerNeeds(true, false), config.QuantizedInputs, rng, ct);
                 var w = l.Layer.ReadMatrix(sim.Float);
                 outcomes[l.Layer.Weight] = new AlgorithmOutcome(config.ToString(), summary,
                     WeightAlgorithms.OutputError(l.Layer, w, l.Grid.NearestAll(w), null, layerData), WeightAlgorithms.OutputError(l.Layer, w, hard, null, layerData));

@@ -74,9 +74,13 @@ internal sealed class Gptq : ILayerAlgorithm
         var perm = Enumerable.Range(0, cols).ToArray();
         if (actOrder) perm = perm.OrderByDescending(k => h[k * cols + k]).ThenBy(k => k).ToArray();
 
-        var hp = new double[cols * cols];
-        for (int i = 0; i < cols; i++)
-            for (int j = 0; j < cols; j++) hp[i * cols + j] = h[perm[i] * cols + perm[j]];
+        var hp = h;
+        if (actOrder)
+        {
+            hp = new double[cols * cols];
+            for (int i = 0; i < cols; i++)
+                for (int j = 0; j < cols; j++) hp[i * cols + j] = h[perm[i] * cols + perm[j]];
+        }
         var work = new float[rows * cols];
         for (int r = 0; r < rows; r++)
             for (int k = 0; k < cols; k++) work[r * cols + k] = dead[perm[k]] ? 0 : w[r * cols + perm[k]];

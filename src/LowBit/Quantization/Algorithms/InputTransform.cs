@@ -63,8 +63,13 @@ internal static class InputTransform
         return "inserted Mul";
     }
 
-    /// <summary>X ← X·Q for an orthogonal K×K Q (row-major); returns "MatMul", "Gemm" or "inserted MatMul".</summary>
-    public static string Rotate(Graph.Graph g, LinearGroup grp, double[] q)
+    /// <summary>X ← X·Q for an orthogonal K×K Q (row-major); returns "MatMul", "Gemm" or "inserted MatMul" (the caller then
+    /// replaces the layers' W by QᵀW).</summary>
+    /// <param name="shared">Name of an initializer holding this Q already (reused when an inserted MatMul is needed);
+    /// set to the new initializer's name when one is created.</param>
+    /// <param name="insert">Whether a MatMul may be inserted when the producer cannot absorb Q; when not, nothing changes
+    /// and null is returned.</param>
+    public static string? Rotate(Graph.Graph g, LinearGroup grp, double[] q, ref string? shared, bool insert = true)
     {
         var consumers = g.Consumers();
         if (grp.Exclusive && g.Producers().TryGetValue(grp.Input, out var p) && LinearProducer(g, p, grp.K, consumers) is var (lin, b) && lin is not null)
@@ -84,10 +89,18 @@ internal static class InputTransform
             }
             return p.OpType;
         }
-        var t = Tensor.Empty(DType.Float32, [grp.K, grp.K]);
-        var s = t.AsSpan<float>();
-        for (int i = 0; i < q.Length; i++) s[i] = (float)q[i];
-        Insert(g, grp, "MatMul", t, "rotation");
+        if (!insert) return null;
+        if (shared is null)
+        {
+            var t = Tensor.Empty(DType.Float32, [grp.K, grp.K]);
+            var s = t.AsSpan<float>();
+            for (int i = 0; i < q.Length; i++) s[i] = (float)q[i];
+            shared = g.UniqueName($"lowbit_rotation_{grp.K}");
+            g.Initializers[shared] = t;
+        }
+        string y = g.UniqueName(grp.Input + ".rotated");
+        g.Add("MatMul", [grp.Input, shared], [y], NodePrefix + y);
+        foreach (var l in grp.Layers) l.Node.Inputs[0] = y;
         return "inserted MatMul";
     }
 

@@ -20,7 +20,8 @@ public enum RotationKind
 /// xQ is folded into a producing MatMul/Gemm (W_prev·Q); otherwise a float MatMul(X, Q) is inserted, costing K²
 /// multiply-adds per token (for a K×N layer: K/N of that layer's work). LayerNormalization is never folded: even the RMS
 /// form only commutes with Q when its input (the residual stream) is rotated too, which is QuaRot's whole-model rewrite
-/// and not done here. One Q per activation, shared by all layers reading it (Q, K, V).
+/// and not done here. One Q per activation width K, shared by all layers reading it (Q, K, V) and by every activation of
+/// that width.
 /// </summary>
 internal static class Rotation
 {
@@ -30,13 +31,24 @@ internal static class Rotation
     {
         var done = new List<TransformEntry>();
         if (kind == RotationKind.None) return done;
-        for (int i = 0; i < groups.Count; i++)
+        // One Q per width K (seeded by K), shared by every group of that width: inserted rotations then share one
+        // K×K initializer instead of adding K² floats per layer to the file.
+        var byWidth = new Dictionary<int, (double[] Q, double[] Qt)>();
+        var shared = new Dictionary<int, string>();
+        foreach (var grp in groups)
         {
-            var grp = groups[i];
-            var q = kind == RotationKind.Hadamard ? Orthogonal.Hadamard(grp.K, seed + i) : Orthogonal.Random(grp.K, new Random(seed + i));
-            var qt = Orthogonal.Transpose(q, grp.K);
+            if (!byWidth.TryGetValue(grp.K, out var m))
+            {
+                var q0 = kind == RotationKind.Hadamard ? Orthogonal.Hadamard(grp.K, seed + grp.K) : Orthogonal.Random(grp.K, new Random(seed + grp.K));
+                byWidth[grp.K] = m = (q0, Orthogonal.Transpose(q0, grp.K));
+            }
+            var (q, qt) = m;
+            shared.TryGetValue(grp.K, out var name);
+            // An inserted K×K MatMul costing more than the layers it serves (K > ΣN, e.g. an MLP down-projection) is not
+            // worth it: such groups are left unrotated unless the producer absorbs Q.
+            if (InputTransform.Rotate(g, grp, q, ref name, insert: grp.K <= grp.Layers.Sum(l => l.N)) is not { } how) continue;
+            if (name is not null) shared[grp.K] = name;
             foreach (var l in grp.Layers) l.MultiplyLeft(g, qt);
-            string how = InputTransform.Rotate(g, grp, q);
             done.Add(new TransformEntry("rotation", grp.Input, grp.Layers.Select(l => l.Node.DisplayName).ToList(), how));
         }
         return done;

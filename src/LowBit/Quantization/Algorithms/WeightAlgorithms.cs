@@ -9,8 +9,9 @@ namespace LowBit.Quantization.Algorithms;
 public readonly record struct AlgorithmProgress(int Done, int Total, string Detail);
 
 /// <summary>What an algorithm did to one weight: its summary and the layer's relative output error
-/// ‖X_q·W̃ᵀ − X_f·Wᵀ‖² / ‖X_f·Wᵀ‖² on the sampled calibration rows, with round to nearest and with the algorithm.</summary>
-public sealed record AlgorithmOutcome(string Algorithm, string Summary, double ErrorNearest, double ErrorAlgorithm);
+/// ‖X_q·W̃ᵀ − X_f·Wᵀ‖² / ‖X_f·Wᵀ‖² on the sampled calibration rows, with round to nearest and with the algorithm (null
+/// when no data was captured: analytic bias correction alone).</summary>
+public sealed record AlgorithmOutcome(string Algorithm, string Summary, double? ErrorNearest, double? ErrorAlgorithm);
 
 /// <summary>
 /// Runs the configured weight algorithm over the marked weights of the prepared graph, after their scales are fixed and
@@ -68,12 +69,12 @@ internal static class WeightAlgorithms
                 if (batchNorms?.InputMean(sim.Float, layer.Input) is { } mean) newBias = BiasCorrection.Analytic(layer, w, solution.Weights, newBias, mean);
                 else warnings.Add($"analytic bias correction: {layer.Key} is not fed by a BatchNormalization (optionally through Relu/Clip); its bias is left as is");
             }
-            double before = data is null ? double.NaN : OutputError(layer, w, nearest, null, data);
-            double after = data is null ? double.NaN : OutputError(layer, w, solution.Weights, BiasShift(bias, newBias), data);
+            double? before = data is null ? null : OutputError(layer, w, nearest, null, data);
+            double? after = data is null ? null : OutputError(layer, w, solution.Weights, BiasShift(bias, newBias), data);
             layer.WriteMatrix(sim.Quantized, solution.Weights);
             if (newBias is not null) SetBias(sim.Quantized, layer, newBias);
             outcomes[layer.Weight] = new AlgorithmOutcome(config.ToString(), solution.Summary, before, after);
-            progress?.Report(new AlgorithmProgress(li + 1, layers.Count, $"{layer}: {solution.Summary}; output error {before:G3} → {after:G3}"));
+            progress?.Report(new AlgorithmProgress(li + 1, layers.Count, $"{layer}: {solution.Summary}{(before is null ? "" : $"; output error {before:G3} → {after:G3}")}"));
         }
         foreach (var layer in layers)
         {

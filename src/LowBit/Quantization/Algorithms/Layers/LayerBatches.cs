@@ -85,6 +85,17 @@ internal sealed class LayerBatches
         return t;
     }
 
+    /// <summary>For each position of the [G, C, R] layout, the row-major index (g·R + o)·C + k of the same element.</summary>
+    public int[] RowMajorIndex()
+    {
+        int r = RowsPerGroup, c = Cols;
+        var index = new int[Groups * r * c];
+        for (int g = 0; g < Groups; g++)
+            for (int o = 0; o < r; o++)
+                for (int k = 0; k < c; k++) index[(g * c + k) * r + o] = (g * r + o) * c + k;
+        return index;
+    }
+
     /// <summary>[G, C, R] → row-major [G·R, C].</summary>
     public float[] FromGroupColumns(ReadOnlySpan<float> t)
     {

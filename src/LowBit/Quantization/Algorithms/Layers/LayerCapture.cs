@@ -25,16 +25,16 @@ internal static class LayerCapture
         var qMean = Enumerable.Range(0, groups).Select(_ => new double[cols]).ToArray();
         long meanCount = 0;
         int rowCount = 0;
-        sim.Run([layer.Input], quantizedInputs, (_, f, q) =>
+        sim.RunBatched([layer.Input], quantizedInputs, (count, f, q) =>
         {
             var pf = new Patches(layer, f[layer.Input]);
             var pq = q is null ? pf : new Patches(layer, q[layer.Input]);
             if (pq.Positions != pf.Positions)
                 throw new LowBitException(ErrorKind.InvalidModel, $"{layer.Key}: the float and quantized models give inputs of different sizes");
-            int n = Math.Min(perSample, pf.Positions);
+            int n = Math.Min(perSample * count, pf.Positions);
             var chosen = Sample(pf.Positions, n, rng);
             rowCount += n;
-            int stride = Math.Max(1, (pf.Positions + MaxHessianPositions - 1) / MaxHessianPositions);
+            int stride = Math.Max(1, (pf.Positions + MaxHessianPositions * count - 1) / (MaxHessianPositions * count));
             var all = Enumerable.Range(0, (pf.Positions + stride - 1) / stride).Select(i => i * stride).ToArray();
             meanCount += all.Length;
             for (int g = 0; g < groups; g++)

@@ -64,6 +64,68 @@ internal sealed class QuantSimulation
         }
     }
 
+    /// <summary>As <see cref="Run"/>, with consecutive samples of equal shapes stacked along the batch axis (up to
+    /// <see cref="MaxBatch"/> samples and <see cref="MaxBatchElements"/> input elements) when every input's first dimension
+    /// is not fixed and no state is streamed: one run per batch instead of one per sample. <paramref name="visit"/> gets the
+    /// number of samples in the batch. Falls back to one sample per run if the model rejects the stacked batch.</summary>
+    public void RunBatched(IReadOnlyList<string> names, bool quantized, Action<int, IReadOnlyDictionary<string, Tensor>, IReadOnlyDictionary<string, Tensor>?> visit,
+        CancellationToken ct)
+    {
+        var batches = streams.Count > 0 || !BatchableInputs() ? null : Batches();
+        if (batches is null || batches.Count == samples.Count)
+        {
+            Run(names, quantized, (_, f, q) => visit(1, f, q), ct);
+            return;
+        }
+        var f = Session(Float, names, fakeQuantize: false);
+        var q = quantized ? Session(Quantized, names, fakeQuantize: true) : null;
+        bool first = true;
+        foreach (var (inputs, count) in batches)
+        {
+            ct.ThrowIfCancellationRequested();
+            Dictionary<string, Tensor> fo;
+            try { fo = f.Run(inputs, names); }
+            catch (LowBitException) when (first && count > 1)
+            {
+                Run(names, quantized, (_, ff, qq) => visit(1, ff, qq), ct);
+                return;
+            }
+            first = false;
+            visit(count, fo, q?.Run(inputs, names));
+        }
+    }
+
+    public const int MaxBatch = 32;
+    public const long MaxBatchElements = 1 << 22;
+
+    private bool BatchableInputs() =>
+        samples.Count > 1 && Float.RealInputs.All(v => v.Shape is { Length: > 0 } sh && sh[0].Value is null);
+
+    private List<(Dictionary<string, Tensor> Inputs, int Count)> Batches()
+    {
+        var result = new List<(Dictionary<string, Tensor>, int)>();
+        int i = 0;
+        while (i < samples.Count)
+        {
+            int j = i + 1;
+            long elements = samples[i].Values.Sum(t => (long)t.Length);
+            while (j < samples.Count && j - i < MaxBatch && elements + samples[j].Values.Sum(t => (long)t.Length) <= MaxBatchElements
+                   && SameShapes(samples[i], samples[j]))
+            {
+                elements += samples[j].Values.Sum(t => (long)t.Length);
+                j++;
+            }
+            var batch = samples[i].Keys.ToDictionary(k => k,
+                k => j - i == 1 ? samples[i][k] : Onnx.Ops.ConcatOps.DoConcat(Enumerable.Range(i, j - i).Select(s => (Tensor?)samples[s][k]).ToArray(), 0));
+            result.Add((batch, j - i));
+            i = j;
+        }
+        return result;
+    }
+
+    private static bool SameShapes(IReadOnlyDictionary<string, Tensor> a, IReadOnlyDictionary<string, Tensor> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var t) && t.DType == kv.Value.DType && t.Rank > 0 && t.Shape.AsSpan().SequenceEqual(kv.Value.Shape));
+
     private Session Session(Graph.Graph g, IReadOnlyList<string> names, bool fakeQuantize)
     {
         var cut = streams.Count > 0 ? g : Prefix(g, names);
