@@ -32,6 +32,7 @@ public sealed record Report
     public FidelityReport? Fidelity { get; init; }
     public LatencyComparison? Latency { get; init; }
     public LayerComparisonResult? Layers { get; init; }
+    public AlgorithmSection? Algorithm { get; init; }
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>Both models, and the size comparison: file sizes when both paths exist, else stored weight bytes.</summary>
@@ -60,8 +61,13 @@ public sealed record Report
         if (m.Export.MatMulNBitsNodes.Count > 0)
             kernel.Add($"{m.Export.MatMulNBitsNodes.Count} MatMul/Gemm nodes exported as com.microsoft MatMulNBits (4-bit kernel)");
         var calibration = m.Calibration is { } cal ? new CalibrationSettings(cal.Samples, cal.Observer, cal.DataKey, cal.Cache, cal.Warnings) : null;
+        var algorithm = c.Algorithm is { } alg
+            ? new AlgorithmSection(alg.Name + (alg.BiasCorrection == "none" ? "" : $" + bias correction ({alg.BiasCorrection})"),
+                m.Tensors.Where(t => t.Algorithm is not null).Select(t => new AlgorithmLayer(t.Name, t.Algorithm!.Summary, t.Algorithm.ErrorNearest, t.Algorithm.ErrorAlgorithm)).ToList())
+            : null;
         return this with
         {
+            Algorithm = algorithm,
             Scheme = scheme,
             Calibration = calibration,
             Cpu = new CpuNotes(m.Cpu.Cpu, m.Cpu.U8S8Saturates, m.Cpu.ReduceRange, m.Cpu.Reason, kernel),

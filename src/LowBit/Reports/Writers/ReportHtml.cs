@@ -51,6 +51,7 @@ internal static class ReportHtml
         sb.AppendLine("<div class=\"row\">");
         Figures(sb, figures.Where(f => f.File is "size.png" or "latency.png"));
         sb.AppendLine("</div>");
+        ReportHtmlSections.Algorithm(sb, r);
         ReportHtmlSections.Layers(sb, r, figures);
         if (r.Warnings.Count > 0)
         {

@@ -70,6 +70,17 @@ internal static class ReportHtmlSections
         Table(sb, ["class", "samples", "float top-1", "quantized top-1", "change"], classes, i => delta[i] < -0.02);
     }
 
+    public static void Algorithm(StringBuilder sb, Report r)
+    {
+        if (r.Algorithm is not { } alg) return;
+        sb.Append("<h2>Weight algorithm: ").Append(E(alg.Algorithm)).Append("</h2><p>")
+            .Append(E("Each layer's relative output error ‖X̃W̃ᵀ − XWᵀ‖²/‖XWᵀ‖² on the captured calibration inputs (X̃: the input in the quantized model), with round to nearest and with the algorithm."))
+            .AppendLine("</p>");
+        Table(sb, ["weight", "round to nearest", alg.Algorithm, "summary"],
+            alg.Layers.Select(l => new[] { l.Weight, "#" + Num(l.ErrorNearest), "#" + Num(l.ErrorAlgorithm), l.Summary }).ToList(),
+            i => alg.Layers[i].ErrorAlgorithm > alg.Layers[i].ErrorNearest);
+    }
+
     public static void Layers(StringBuilder sb, Report r, IReadOnlyList<Figure> figures)
     {
         if (r.Layers is not { } lc) return;

@@ -41,6 +41,13 @@ internal static class ReportMarkdown
                     ["change", Points(a.Top1Delta), a.Top5Delta is double d5 ? Points(d5) : "–"],
                 ]);
         }
+        if (r.Algorithm is { } alg)
+        {
+            sb.AppendLine($"## Weight algorithm: {Cell(alg.Algorithm)}").AppendLine();
+            sb.AppendLine("Each layer's relative output error ‖X̃W̃ᵀ − XWᵀ‖²/‖XWᵀ‖² on calibration inputs, round to nearest against the algorithm.").AppendLine();
+            Table(sb, ["weight", "round to nearest", alg.Algorithm, "summary"],
+                alg.Layers.Select(l => new[] { Code(l.Weight), Num(l.ErrorNearest), Num(l.ErrorAlgorithm), Cell(l.Summary) }));
+        }
         if (r.Layers is { } lc)
         {
             sb.AppendLine($"## Per-tensor error ({lc.Samples} samples, worst {Math.Min(Rows, lc.Layers.Count)} of {lc.Layers.Count})").AppendLine();

@@ -50,3 +50,9 @@ public sealed record LatencyComparison(string Engine, int Threads, int Batch, in
 
 /// <summary>Files written by <see cref="Report.Write"/> (absolute paths).</summary>
 public sealed record ReportFiles(string Directory, string Json, string Html, string Markdown, IReadOnlyList<string> Plots);
+
+/// <summary>The weight algorithm (<see cref="Quantization.AlgorithmConfig"/>) and, per weight, its summary and the layer's
+/// relative output error with round to nearest and with the algorithm on the captured calibration vectors.</summary>
+public sealed record AlgorithmSection(string Algorithm, IReadOnlyList<AlgorithmLayer> Layers);
+
+public sealed record AlgorithmLayer(string Weight, string Summary, double? ErrorNearest, double? ErrorAlgorithm);

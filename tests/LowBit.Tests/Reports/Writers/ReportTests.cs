@@ -72,6 +72,23 @@ public sealed class ReportTests : IDisposable
         Assert.Equal(PngSignature(), Convert.FromBase64String(m.Groups[1].Value)[..8]);
     }
 
+    [Fact]
+    public void Write_WithWeightAlgorithm_ListsEachLayersErrorBeforeAndAfter()
+    {
+        var g = QuantTestModels.ConvNet();
+        var data = QuantTestModels.RandomData(g, 6, batch: 2);
+        var q = Quantizer.Quantize(g, new QuantizerConfig(algorithm: new AlgorithmConfig(biasCorrection: BiasCorrectionKind.Empirical)), data);
+        var report = new Report { Created = null }.WithManifest(q.Manifest);
+        Assert.Equal("nearest + bias correction (empirical)", report.Algorithm!.Algorithm);
+        Assert.Equal(q.Manifest.Tensors.Count(t => t.Kind == "weight"), report.Algorithm.Layers.Count);
+        var files = report.Write(dir);
+        string md = File.ReadAllText(files.Markdown), html = File.ReadAllText(files.Html);
+        var first = report.Algorithm.Layers[0];
+        Assert.Contains("## Weight algorithm: nearest + bias correction (empirical)", md);
+        Assert.Contains($"| `{first.Weight}` | {ReportFormat.Num(first.ErrorNearest)} | {ReportFormat.Num(first.ErrorAlgorithm)} |", md);
+        Assert.Contains("<h2>Weight algorithm: nearest + bias correction (empirical)</h2>", html);
+    }
+
     private static byte[] PngSignature() => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     [Fact]
