@@ -48,6 +48,7 @@ internal sealed class QuantizeOptions
     public Option<string?> Algorithm { get; } = new("--algorithm") { Description = $"How weight codes are chosen once scales are fixed: {string.Join(", ", ConfigNames.Algorithms)} (default nearest; the others use --calib-data and run layer by layer, see docs/quantization.md for their cost)", HelpName = "ALG" };
     public Option<int?> Iterations { get; } = CommonOptions.AtLeast("--iterations", 1, "Optimization steps per layer (adaround, adaquant) or block (brecq); default: the algorithm's");
     public Option<int?> AlgorithmSamples { get; } = CommonOptions.AtLeast("--algorithm-samples", 1, "Calibration samples the algorithm runs over, the first N of --calib-data (default 128)");
+    public Option<double?> BlockEntropy { get; } = CommonOptions.Number("--block-entropy", 0, exclusive: false, "BRECQ: merge neighbouring blocks (up to 8 layers) while the normalized entropy of the first one's output is at least T in [0, 1] (Q-VLM's entropy-guided partition)", "T");
     public Option<bool> ActOrder { get; } = new("--act-order") { Description = "GPTQ: quantize columns in order of decreasing Hessian diagonal (activation order)" };
     public Option<string?> BiasCorrection { get; } = new("--bias-correction") { Description = $"Correct each layer's bias for the mean error quantization adds: {string.Join(", ", ConfigNames.BiasCorrections.Skip(1))} (empirical when given without a value; Nagel et al. 2019)", HelpName = "KIND", Arity = ArgumentArity.ZeroOrOne };
     public Option<string[]> QuantizeOps { get; } = new("--quantize-ops") { Description = $"Also quantize these optional op types (comma-separated or repeated): {string.Join(", ", QuantizerConfig.OptionalOpTypes)}, or all", HelpName = "OPS", Arity = ArgumentArity.ZeroOrMore };
@@ -64,7 +65,7 @@ internal sealed class QuantizeOptions
     public IEnumerable<Symbol> All =>
     [
         Model, Out, Force, Mode, Weights, Granularity, Scheme, WeightRange, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
-        Stream, CalibCache, ReduceRange, Cle, SmoothQuant, RepQuant, Rotate, Algorithm, Iterations, AlgorithmSamples, ActOrder, BiasCorrection, QuantizeOps, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
+        Stream, CalibCache, ReduceRange, Cle, SmoothQuant, RepQuant, Rotate, Algorithm, Iterations, AlgorithmSamples, ActOrder, BlockEntropy, BiasCorrection, QuantizeOps, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
     ];
 
     /// <summary>The mode the flags ask for: --mode, else weight-only when --activations none, else static.</summary>
@@ -138,7 +139,8 @@ internal sealed class QuantizeOptions
         var alg = pr.GetValue(Algorithm) is string a ? Flag("--algorithm", a, ConfigNames.ParseAlgorithm) : WeightAlgorithm.Nearest;
         var bc = pr.GetResult(BiasCorrection) is null ? BiasCorrectionKind.None
             : pr.GetValue(BiasCorrection) is string b ? Flag("--bias-correction", b, ConfigNames.ParseBiasCorrection) : BiasCorrectionKind.Empirical;
-        return new AlgorithmConfig(alg, pr.GetValue(Iterations), pr.GetValue(AlgorithmSamples), actOrder: pr.GetValue(ActOrder), biasCorrection: bc);
+        return new AlgorithmConfig(alg, pr.GetValue(Iterations), pr.GetValue(AlgorithmSamples), actOrder: pr.GetValue(ActOrder), biasCorrection: bc,
+            blockEntropy: pr.GetValue(BlockEntropy));
     }
 
     private static Quantization.Algorithms.RotationKind ParseRotation(string s) => s.Trim().ToLowerInvariant() switch

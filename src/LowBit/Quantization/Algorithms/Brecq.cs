@@ -42,6 +42,14 @@ internal static class Brecq
     /// measured on: each layer's capture runs the model prefix, which on big models costs more than the block's training.</summary>
     public const int OutcomeSamples = 8;
 
+    /// <summary>Normalized entropy of a block's float output over the first <see cref="OutcomeSamples"/> samples.</summary>
+    private static double OutputEntropy(QuantSimulation sim, Block block, CancellationToken ct)
+    {
+        var values = new List<float>();
+        sim.Run([block.Output], false, (_, f, _) => values.AddRange(f[block.Output].ToFloatArray()), ct);
+        return BlockPartition.NormalizedEntropy(values.ToArray());
+    }
+
     public static Dictionary<string, AlgorithmOutcome> Run(Graph.Graph g, QdqPlan plan, QdqParams p, AlgorithmConfig config,
         IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples, CalibrationOptions copts, IProgress<AlgorithmProgress>? progress,
         List<string> warnings, CancellationToken ct)
@@ -60,6 +68,8 @@ internal static class Brecq
         var measure = samples.Count <= OutcomeSamples ? sim
             : new QuantSimulation(g, weights, p.Activations, samples.Take(OutcomeSamples).ToList(), copts.Streams, threads);
         var blocks = BlockPartition.Find(g, plan.Weights.Values.Select(m => m.Node).ToList()).Where(b => b.Layers.Any(layers.ContainsKey)).ToList();
+        if (config.BlockEntropy is double threshold)
+            blocks = BlockPartition.Merge(g, blocks, b => OutputEntropy(measure, b, ct), threshold, config.MaxBlockLayers);
         var rng = new Random(config.Seed);
         for (int bi = 0; bi < blocks.Count; bi++)
         {

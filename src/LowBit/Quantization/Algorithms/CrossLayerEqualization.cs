@@ -21,6 +21,9 @@ internal static class CrossLayerEqualization
     public static int Apply(Graph.Graph g)
     {
         var pairs = FindPairs(g);
+        // The prepared graph shares its tensors with the caller's model (GraphCopy): scale private copies.
+        foreach (var name in pairs.SelectMany(p => new[] { p.A.Weight, p.A.Bias, p.B.Weight }).OfType<string>().Distinct())
+            g.Initializers[name] = g.Initializers[name].Clone();
         for (int sweep = 0; sweep < MaxSweeps && pairs.Count > 0; sweep++)
         {
             double moved = 0;

@@ -48,6 +48,11 @@ public sealed record AlgorithmConfig
     public BiasCorrectionKind BiasCorrection { get; }
     /// <summary>Seed of every random choice (sampled positions, mini-batches).</summary>
     public int Seed { get; }
+    /// <summary>BRECQ: merge neighbouring blocks while the normalized entropy of the first one's output is at least this
+    /// (Q-VLM's entropy-guided partition, in [0, 1]); null keeps the single-entry single-exit blocks.</summary>
+    public double? BlockEntropy { get; }
+    /// <summary>BRECQ: the most layers a merged block may hold.</summary>
+    public int MaxBlockLayers { get; }
     /// <summary>Adam step size (AdaRound: on V; AdaQuant: on the weights in grid steps and on the bias).</summary>
     public double? LearningRate { get; }
     /// <summary>Captured rows per mini-batch (AdaRound, AdaQuant).</summary>
@@ -57,12 +62,17 @@ public sealed record AlgorithmConfig
 
     public AlgorithmConfig(WeightAlgorithm algorithm = WeightAlgorithm.Nearest, int? iterations = null, int? samples = null,
         bool quantizedInputs = true, bool actOrder = false, double dampening = 0.01, BiasCorrectionKind biasCorrection = BiasCorrectionKind.None,
-        int seed = 0, double? learningRate = null, int? batchRows = null, double? regularization = null)
+        int seed = 0, double? learningRate = null, int? batchRows = null, double? regularization = null, double? blockEntropy = null, int maxBlockLayers = 8)
     {
         if (iterations is < 1) throw QuantizerConfig.Usage($"algorithm iterations must be ≥ 1, got {iterations}");
         if (samples is < 1) throw QuantizerConfig.Usage($"algorithm samples must be ≥ 1, got {samples}");
         if (!(dampening > 0 && dampening < 1)) throw QuantizerConfig.Usage($"GPTQ dampening must be in (0, 1), got {dampening}");
         if (actOrder && algorithm != WeightAlgorithm.Gptq) throw QuantizerConfig.Usage("act-order is a GPTQ setting; add --algorithm gptq");
+        if (blockEntropy is double be && !(be >= 0 && be <= 1)) throw QuantizerConfig.Usage($"block entropy threshold must be in [0, 1], got {be}");
+        if (blockEntropy is not null && algorithm != WeightAlgorithm.Brecq) throw QuantizerConfig.Usage("the entropy-guided block partition is a BRECQ setting; add --algorithm brecq");
+        if (maxBlockLayers < 1) throw QuantizerConfig.Usage($"the largest block must hold at least 1 layer, got {maxBlockLayers}");
+        if (algorithm == WeightAlgorithm.Brecq && biasCorrection != BiasCorrectionKind.None)
+            throw QuantizerConfig.Usage("BRECQ reconstructs whole blocks from their quantized inputs; bias correction does not combine with it");
         Algorithm = algorithm;
         Iterations = iterations;
         Samples = samples;
@@ -77,6 +87,8 @@ public sealed record AlgorithmConfig
         LearningRate = learningRate;
         BatchRows = batchRows;
         Regularization = regularization;
+        BlockEntropy = blockEntropy;
+        MaxBlockLayers = maxBlockLayers;
     }
 
     /// <summary>Whether anything beyond round to nearest runs (then calibration data is needed, except for analytic bias correction).</summary>

@@ -68,8 +68,10 @@ public class CrossLayerEqualizationTests
     public void Apply_GemmChain_TransposedAndPlainWeights_SameFunction()
     {
         var g = Mlp();
+        var original = g.Initializers.ToDictionary(kv => kv.Key, kv => kv.Value.ToFloatArray());
         var (eq, report) = GraphPreparation.Run(g, equalize: true);
         Assert.Equal(2, report.PairsEqualized);
+        foreach (var (name, values) in original) Assert.Equal(values, g.Initializers[name].ToFloatArray());   // the caller's model is untouched
         var x = RandomData(g, 1, seed: 4)[0];
         var before = RunLowBit(g, x);
         Assert.True(MaxAbsDiff(before, RunLowBit(eq, x)) <= 1e-4f * MaxAbs(before));
