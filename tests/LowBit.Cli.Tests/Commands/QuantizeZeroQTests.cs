@@ -33,6 +33,16 @@ public class QuantizeZeroQTests : IDisposable
     }
 
     [Fact]
+    public void Eval_ModelCalibratedOnZeroQ_NoInputRangeWarning()
+    {
+        string output = h.PathOf("q.onnx"), model = ConvBn();
+        Assert.Equal(0, CliHarness.Run("quantize", model, "--out", output, "--calib-data", "zeroq:8,iterations=5", "--threads", "1").Code);
+        var r = CliHarness.Run("eval", output, "--reference", model, "--data", "random:8", "--threads", "1");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.DoesNotContain("was calibrated on", r.Err);
+    }
+
+    [Fact]
     public void Quantize_ZeroQOnModelWithoutBatchNorm_OneLineUsageError()
     {
         string model = h.Save(QuantModelsFixture.TinyMatMul(), "tiny.onnx");
