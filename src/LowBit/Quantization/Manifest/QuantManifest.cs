@@ -52,10 +52,11 @@ public sealed record ConfigInfo(string Mode, WeightsInfo Weights, ActivationsInf
 
 /// <summary>Settings of the weight algorithm (<see cref="AlgorithmConfig"/>); null settings took the algorithm's default.</summary>
 public sealed record AlgorithmInfo(string Name, int? Iterations, int? Samples, bool QuantizedInputs, bool ActOrder, double Dampening,
-    string BiasCorrection, int Seed, double? BlockEntropy = null)
+    string BiasCorrection, int Seed, double? BlockEntropy = null, double? LearningRate = null, int? BatchRows = null, double? Regularization = null)
 {
     internal static AlgorithmInfo? From(AlgorithmConfig a) => a.IsNearest ? null
-        : new(ConfigNames.Name(a.Algorithm), a.Iterations, a.Samples, a.QuantizedInputs, a.ActOrder, a.Dampening, ConfigNames.Name(a.BiasCorrection), a.Seed, a.BlockEntropy);
+        : new(ConfigNames.Name(a.Algorithm), a.Iterations, a.Samples, a.QuantizedInputs, a.ActOrder, a.Dampening, ConfigNames.Name(a.BiasCorrection), a.Seed, a.BlockEntropy,
+            a.LearningRate, a.BatchRows, a.Regularization);
 }
 
 /// <summary>The CPU the defaults were chosen for and the decision.</summary>
