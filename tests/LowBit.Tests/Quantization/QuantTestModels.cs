@@ -95,6 +95,19 @@ public static class QuantTestModels
         return ort.Run(inputs).Values.First();
     }
 
+    /// <summary>Σ‖y_q − y_f‖² / Σ‖y_f‖² of the first output over the samples (LowBit runs both).</summary>
+    public static double SquaredErrorRatio(Graph.Graph f, Graph.Graph q, IEnumerable<IReadOnlyDictionary<string, Tensor>> data)
+    {
+        double num = 0, den = 0;
+        foreach (var x in data)
+        {
+            var a = RunLowBit(f, x).AsReadOnlySpan<float>().ToArray();
+            var b = RunLowBit(q, x).AsReadOnlySpan<float>().ToArray();
+            for (int i = 0; i < a.Length; i++) { num += (b[i] - a[i]) * (double)(b[i] - a[i]); den += a[i] * (double)a[i]; }
+        }
+        return num / den;
+    }
+
     public static float MaxAbsDiff(Tensor a, Tensor b)
     {
         var x = a.AsReadOnlySpan<float>();

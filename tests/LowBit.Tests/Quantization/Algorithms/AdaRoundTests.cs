@@ -85,19 +85,6 @@ public class AdaRoundTests
         return b.Graph;
     }
 
-    /// <summary>Σ‖y_q − y_f‖² / Σ‖y_f‖² over the samples.</summary>
-    internal static double ModelError(Graph.Graph f, Graph.Graph q, List<IReadOnlyDictionary<string, Tensor>> data)
-    {
-        double num = 0, den = 0;
-        foreach (var x in data)
-        {
-            var a = RunLowBit(f, x).AsReadOnlySpan<float>().ToArray();
-            var b = RunLowBit(q, x).AsReadOnlySpan<float>().ToArray();
-            for (int i = 0; i < a.Length; i++) { num += (b[i] - a[i]) * (double)(b[i] - a[i]); den += a[i] * (double)a[i]; }
-        }
-        return num / den;
-    }
-
     /// <summary>W4A8 (per-channel int4 weights, int8 activations) of a small CNN with a depthwise layer through the
     /// quantizer with <paramref name="algorithm"/>: closer to float than round to nearest on held-out data, and the
     /// exported model runs in ONNX Runtime with the same numbers.</summary>
@@ -109,7 +96,7 @@ public class AdaRoundTests
         var w = new WeightQuantConfig(FormatTable.Get("int4"), new WeightGranularity.PerChannel());
         var rtn = Quantizer.Quantize(g, new QuantizerConfig(QuantMode.Static, w), calib);
         var q = Quantizer.Quantize(g, new QuantizerConfig(QuantMode.Static, w, algorithm: new AlgorithmConfig(algorithm, iterations: 200)), calib);
-        double eRtn = ModelError(g, rtn.Graph, test), eAlg = ModelError(g, q.Graph, test);
+        double eRtn = SquaredErrorRatio(g, rtn.Graph, test), eAlg = SquaredErrorRatio(g, q.Graph, test);
         Assert.True(eAlg < eRtn, $"{algorithm} {eAlg:G4} vs nearest {eRtn:G4}");
         var x = test[0];
         var mine = RunLowBit(q.Graph, x);

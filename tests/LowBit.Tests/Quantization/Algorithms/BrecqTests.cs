@@ -30,19 +30,6 @@ public class BrecqTests(ITestOutputHelper output)
         return b.Graph;
     }
 
-    /// <summary>Σ‖y_q − y_f‖² / Σ‖y_f‖² over the samples.</summary>
-    private static double Error(Graph.Graph f, Graph.Graph q, List<IReadOnlyDictionary<string, Tensor>> data)
-    {
-        double num = 0, den = 0;
-        foreach (var x in data)
-        {
-            var a = RunLowBit(f, x).AsReadOnlySpan<float>().ToArray();
-            var b = RunLowBit(q, x).AsReadOnlySpan<float>().ToArray();
-            for (int i = 0; i < a.Length; i++) { num += (b[i] - a[i]) * (double)(b[i] - a[i]); den += a[i] * (double)a[i]; }
-        }
-        return num / den;
-    }
-
     [Theory]
     [InlineData("int3")]
     [InlineData("int2")]
@@ -56,7 +43,7 @@ public class BrecqTests(ITestOutputHelper output)
         var brecq = Quantizer.Quantize(g, new QuantizerConfig(QuantMode.WeightOnly, w, algorithm: new AlgorithmConfig(WeightAlgorithm.Brecq, iterations: 120)),
             calib, calibrationOptions: new CalibrationOptions { AlgorithmProgress = lines });
         foreach (var l in lines.All) output.WriteLine(l);
-        double eRtn = Error(g, rtn.Graph, calib), eBrecq = Error(g, brecq.Graph, calib);
+        double eRtn = SquaredErrorRatio(g, rtn.Graph, calib), eBrecq = SquaredErrorRatio(g, brecq.Graph, calib);
         output.WriteLine($"{format}: nearest {eRtn:G4}, brecq {eBrecq:G4}");
         // The whole model is one block (the residual Add keeps x live across both convs): one reconstruction of two layers.
         Assert.Single(lines.All, l => l.StartsWith("block of 2 layers", StringComparison.Ordinal));
@@ -79,7 +66,7 @@ public class BrecqTests(ITestOutputHelper output)
         // Blocks: conv1 (then pool); conv2, conv3 (the pooled value stays live until the residual Add and the Concat); fc.
         var finals = lines.All.Where(l => l.StartsWith("block of ", StringComparison.Ordinal)).ToList();
         Assert.Equal(["block of 1 layer ", "block of 2 layers", "block of 1 layer "], finals.Select(l => l[..17]));
-        double eRtn = Error(g, rtn.Graph, calib), eBrecq = Error(g, q.Graph, calib);
+        double eRtn = SquaredErrorRatio(g, rtn.Graph, calib), eBrecq = SquaredErrorRatio(g, q.Graph, calib);
         output.WriteLine($"nearest {eRtn:G4}, brecq {eBrecq:G4}");
         Assert.True(eBrecq < eRtn, $"brecq {eBrecq:G4} vs nearest {eRtn:G4}");
         var x = calib[0];

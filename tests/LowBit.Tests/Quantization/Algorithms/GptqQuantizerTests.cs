@@ -42,19 +42,6 @@ public class GptqQuantizerTests
         return list;
     }
 
-    /// <summary>Σ‖y_q − y_f‖² / Σ‖y_f‖² over the held-out samples.</summary>
-    private static double Error(Graph.Graph f, Graph.Graph q, List<IReadOnlyDictionary<string, Tensor>> data)
-    {
-        double num = 0, den = 0;
-        foreach (var x in data)
-        {
-            var a = RunLowBit(f, x).AsReadOnlySpan<float>().ToArray();
-            var b = RunLowBit(q, x).AsReadOnlySpan<float>().ToArray();
-            for (int i = 0; i < a.Length; i++) { num += (b[i] - a[i]) * (double)(b[i] - a[i]); den += a[i] * (double)a[i]; }
-        }
-        return num / den;
-    }
-
     private static Graph.Graph Mlp()
     {
         var b = new GraphBuilder("mlp", 4);
@@ -97,7 +84,7 @@ public class GptqQuantizerTests
         var w = new WeightQuantConfig(FormatTable.Get("int4"), new WeightGranularity.Group(32));
         var rtn = Quantizer.Quantize(g, new QuantizerConfig(QuantMode.WeightOnly, w));
         var (gptq, lines) = Run(g, w, new AlgorithmConfig(WeightAlgorithm.Gptq, actOrder: actOrder), calib);
-        double eRtn = Error(g, rtn.Graph, test), eGptq = Error(g, gptq.Graph, test);
+        double eRtn = SquaredErrorRatio(g, rtn.Graph, test), eGptq = SquaredErrorRatio(g, gptq.Graph, test);
         // Held-out data from the calibration distribution: GPTQ should remove well over a quarter of the error.
         Assert.True(eGptq < 0.75 * eRtn, $"gptq {eGptq:G4} vs nearest {eRtn:G4}");
         Assert.Contains(lines.All, l => l.Contains("gptq: " + (actOrder ? "act-order, " : "") + "damp 0.01, block 128"));
@@ -132,7 +119,7 @@ public class GptqQuantizerTests
             double after = double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(after <= before * 1.02 + 1e-9, l);
         }
-        Assert.True(Error(g, gptq.Graph, test) < Error(g, rtn.Graph, test));
+        Assert.True(SquaredErrorRatio(g, gptq.Graph, test) < SquaredErrorRatio(g, rtn.Graph, test));
         var x = test[0];
         var mine = RunLowBit(gptq.Graph, x);
         float quant = MaxAbsDiff(mine, RunLowBit(g, x));
