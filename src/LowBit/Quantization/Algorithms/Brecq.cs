@@ -63,7 +63,7 @@ internal static class Brecq
             else warnings.Add($"{config}: '{name}' keeps round to nearest ({reason})");
         }
         int threads = copts.Threads ?? Environment.ProcessorCount;
-        var weights = layers.Values.Select(l => (l.Weight, l.Grid(), (Func<Graph.Graph, float[]>)l.ReadMatrix, (Action<Graph.Graph, float[]>)((gr, m) => l.WriteMatrix(gr, m)))).ToList();
+        var weights = layers.Values.ToList();
         var sim = new QuantSimulation(g, weights, p.Activations, samples, copts.Streams, threads);
         var measure = samples.Count <= OutcomeSamples ? sim
             : new QuantSimulation(g, weights, p.Activations, samples.Take(OutcomeSamples).ToList(), copts.Streams, threads);

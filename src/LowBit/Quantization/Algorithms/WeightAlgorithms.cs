@@ -42,7 +42,7 @@ internal static class WeightAlgorithms
             if (LinearLayer.TryCreate(g, mark, p.Weights[name], out var reason) is { } layer) layers.Add(layer);
             else warnings.Add($"{config}: '{name}' keeps round to nearest ({reason})");
         }
-        var sim = new QuantSimulation(g, layers.Select(l => (l.Weight, l.Grid(), (Func<Graph.Graph, float[]>)l.ReadMatrix, (Action<Graph.Graph, float[]>)((gr, m) => l.WriteMatrix(gr, m)))),
+        var sim = new QuantSimulation(g, layers,
             p.Activations, samples, copts.Streams, copts.Threads ?? Environment.ProcessorCount);
         var algorithm = Create(config.Algorithm);
         var rng = new Random(config.Seed);
@@ -93,7 +93,7 @@ internal static class WeightAlgorithms
         WeightAlgorithm.AdaRound => new AdaRound(),
         WeightAlgorithm.AdaQuant => new AdaQuant(),
         WeightAlgorithm.Gptq => new Gptq(),
-        _ => throw new LowBitException(ErrorKind.Usage, $"--algorithm {ConfigNames.Name(a)} is not available yet"),
+        _ => throw new ArgumentOutOfRangeException(nameof(a), a, "BRECQ runs block by block (Brecq.Run), not through this layer loop"),
     };
 
     private static string BiasName(LinearLayer layer) => layer.Weight + "_bias_correction";

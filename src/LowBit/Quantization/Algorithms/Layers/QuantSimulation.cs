@@ -24,13 +24,13 @@ internal sealed class QuantSimulation
     public Graph.Graph Quantized { get; }
     public int SampleCount => samples.Count;
 
-    public QuantSimulation(Graph.Graph prepared, IEnumerable<(string Weight, ElementGrid Grid, Func<Graph.Graph, float[]> Read, Action<Graph.Graph, float[]> Write)> weights,
+    public QuantSimulation(Graph.Graph prepared, IEnumerable<LinearLayer> layers,
         IReadOnlyDictionary<string, QuantParams> activations, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples,
         IReadOnlyList<StreamBinding> streams, int threads)
     {
         Float = GraphCopy.Of(prepared);
         Quantized = GraphCopy.Of(prepared);
-        foreach (var w in weights) w.Write(Quantized, w.Grid.NearestAll(w.Read(Float)));
+        foreach (var l in layers) l.WriteMatrix(Quantized, l.Grid().NearestAll(l.ReadMatrix(Float)));
         this.activations = activations;
         this.samples = samples;
         this.streams = streams;
