@@ -50,23 +50,17 @@ internal static class Brecq
         return BlockPartition.NormalizedEntropy(values.ToArray());
     }
 
-    public static Dictionary<string, AlgorithmOutcome> Run(Graph.Graph g, QdqPlan plan, QdqParams p, AlgorithmConfig config,
-        IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples, CalibrationOptions copts, IProgress<AlgorithmProgress>? progress,
-        List<string> warnings, CancellationToken ct)
+    /// <param name="layerList">The marked weights that have a matrix view (the driver warned about the others).</param>
+    public static Dictionary<string, AlgorithmOutcome> Run(Graph.Graph g, QdqPlan plan, IReadOnlyList<LinearLayer> layerList, QdqParams p,
+        AlgorithmConfig config, IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples, CalibrationOptions copts,
+        IProgress<AlgorithmProgress>? progress, CancellationToken ct)
     {
-        if (samples.Count == 0) throw new LowBitException(ErrorKind.Usage, $"{config} needs calibration data (--calib-data)");
         var outcomes = new Dictionary<string, AlgorithmOutcome>(StringComparer.Ordinal);
-        var layers = new Dictionary<Node, LinearLayer>(ReferenceEqualityComparer.Instance);
-        foreach (var (name, mark) in plan.Weights)
-        {
-            if (LinearLayer.TryCreate(g, mark, p.Weights[name], out var reason) is { } layer) layers[mark.Node] = layer;
-            else warnings.Add($"{config}: '{name}' keeps round to nearest ({reason})");
-        }
+        var layers = layerList.ToDictionary<LinearLayer, Node>(l => l.Node, ReferenceEqualityComparer.Instance);
         int threads = copts.Threads ?? Environment.ProcessorCount;
-        var weights = layers.Values.ToList();
-        var sim = new QuantSimulation(g, weights, p.Activations, samples, copts.Streams, threads);
+        var sim = new QuantSimulation(g, layerList, p.Activations, samples, copts.Streams, threads);
         var measure = samples.Count <= OutcomeSamples ? sim
-            : new QuantSimulation(g, weights, p.Activations, samples.Take(OutcomeSamples).ToList(), copts.Streams, threads);
+            : new QuantSimulation(g, layerList, p.Activations, samples.Take(OutcomeSamples).ToList(), copts.Streams, threads);
         var blocks = BlockPartition.Find(g, plan.Weights.Values.Select(m => m.Node).ToList()).Where(b => b.Layers.Any(layers.ContainsKey)).ToList();
         if (config.BlockEntropy is double threshold)
             blocks = BlockPartition.Merge(g, blocks, b => OutputEntropy(measure, b, ct), threshold, config.MaxBlockLayers);
@@ -85,7 +79,7 @@ internal static class Brecq
                 + $"block output error {result.ErrorNearest:G3} → {result.ErrorBrecq:G3}";
             foreach (var (l, hard) in soft.Zip(result.Weights))
             {
-                CheckOnGrid(l, hard);
+                WeightAlgorithms.CheckOnGrid(l.Layer, l.Grid, hard);
                 var layerData = LayerCapture.Run(measure, l.Layer, new LayerNeeds(true, false), config.QuantizedInputs, rng, ct);
                 var w = l.Layer.ReadMatrix(sim.Float);
                 outcomes[l.Layer.Weight] = new AlgorithmOutcome(config.ToString(), summary,
@@ -93,7 +87,7 @@ internal static class Brecq
             }
             progress?.Report(new AlgorithmProgress(bi + 1, blocks.Count, summary));
         }
-        foreach (var layer in layers.Values) g.Initializers[layer.Weight] = sim.Quantized.Initializers[layer.Weight];
+        foreach (var layer in layerList) g.Initializers[layer.Weight] = sim.Quantized.Initializers[layer.Weight];
         return outcomes;
     }
 
@@ -109,13 +103,6 @@ internal static class Brecq
             for (int k = 0; k < layer.Cols; k++) tensorOf[o * layer.Cols + k] = layer.TensorIndex(o, k);
         float[] T(float[] m) { var t = new float[m.Length]; for (int i = 0; i < m.Length; i++) t[tensorOf[i]] = m[i]; return t; }
         return new SoftLayer { Layer = layer, Grid = grid, Down = T(bounds.Down), Up = T(bounds.Up), Delta = T(bounds.Delta), V = T(v), TensorOf = tensorOf, FloatMatrix = w };
-    }
-
-    private static void CheckOnGrid(SoftLayer l, float[] w)
-    {
-        for (int i = 0; i < w.Length; i++)
-            if (l.Grid.Nearest(i, w[i]) != w[i])
-                throw new InvalidOperationException($"{l.Layer.Key}: BRECQ produced {w[i]} for element {i}, which is not a grid value");
     }
 }
 

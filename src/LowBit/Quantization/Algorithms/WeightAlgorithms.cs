@@ -33,7 +33,6 @@ internal static class WeightAlgorithms
         if (config.IsNearest) return outcomes;
         if (samples.Count == 0 && config.NeedsData)
             throw new LowBitException(ErrorKind.Usage, $"{config} needs calibration data (--calib-data)");
-        if (config.Algorithm == WeightAlgorithm.Brecq) return Brecq.Run(g, plan, p, config, samples, copts, progress, warnings, ct);
         var order = new Dictionary<Graph.Node, int>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < g.Nodes.Count; i++) order[g.Nodes[i]] = i;
         var layers = new List<LinearLayer>();
@@ -42,6 +41,7 @@ internal static class WeightAlgorithms
             if (LinearLayer.TryCreate(g, mark, p.Weights[name], out var reason) is { } layer) layers.Add(layer);
             else warnings.Add($"{config}: '{name}' keeps round to nearest ({reason})");
         }
+        if (config.Algorithm == WeightAlgorithm.Brecq) return Brecq.Run(g, plan, layers, p, config, samples, copts, progress, ct);
         var sim = new QuantSimulation(g, layers,
             p.Activations, samples, copts.Streams, copts.Threads ?? Environment.ProcessorCount);
         var algorithm = Create(config.Algorithm);
@@ -115,7 +115,8 @@ internal static class WeightAlgorithms
         if (copy.Inputs.Count == 2) copy.Inputs.Add(name);
     }
 
-    private static void CheckOnGrid(LinearLayer layer, ElementGrid grid, float[] w)
+    /// <summary>Throws unless every element of <paramref name="w"/> is a grid value (what the rewriters will store).</summary>
+    internal static void CheckOnGrid(LinearLayer layer, ElementGrid grid, float[] w)
     {
         for (int i = 0; i < w.Length; i++)
             if (grid.Nearest(i, w[i]) != w[i])
