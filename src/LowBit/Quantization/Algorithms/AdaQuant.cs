@@ -29,7 +29,7 @@ internal sealed class AdaQuant : ILayerAlgorithm
     /// <summary>Adam step in grid steps (U) and in output RMS units (U_b).</summary>
     public const double DefaultLearningRate = 5e-3;
 
-    public LayerNeeds Needs => new(true, false);
+    public LayerNeeds Needs => new(true, false, Means: true);
 
     public LayerSolution Solve(LayerProblem problem, CancellationToken ct)
     {

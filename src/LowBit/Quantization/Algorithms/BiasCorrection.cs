@@ -18,10 +18,12 @@ internal static class BiasCorrection
         if (bias is null && !(layer.Node.OpType is "Conv" or "Gemm" && layer.Node.Inputs.Count == 2)) return null;
         var b = bias is null ? new float[layer.Rows] : (float[])bias.Clone();
         int cols = layer.Cols, rpg = layer.RowsPerGroup;
+        var floatMean = data.FloatMean ?? throw new InvalidOperationException($"{layer.Key}: input means were not captured");
+        var quantMean = data.QuantMean!;
         for (int o = 0; o < layer.Rows; o++)
         {
-            var mf = data.FloatMean[o / rpg];
-            var mq = data.QuantMean[o / rpg];
+            var mf = floatMean[o / rpg];
+            var mq = quantMean[o / rpg];
             double shift = 0;
             for (int k = 0; k < cols; k++) shift += w[o * cols + k] * mf[k] - wq[o * cols + k] * mq[k];
             b[o] += (float)shift;

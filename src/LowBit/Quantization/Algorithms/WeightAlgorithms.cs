@@ -55,7 +55,8 @@ internal static class WeightAlgorithms
             var w = layer.ReadMatrix(sim.Float);
             var bias = layer.Bias is { } b ? QdqParams.Floats(sim.Float.Initializers[b]).ToArray() : null;
             var data = samples.Count == 0 ? null
-                : LayerCapture.Run(sim, layer, new LayerNeeds(true, algorithm?.Needs.Hessian ?? false), config.QuantizedInputs, rng, ct);
+                : LayerCapture.Run(sim, layer, new LayerNeeds(true, algorithm?.Needs.Hessian ?? false,
+                    (algorithm?.Needs.Means ?? false) || config.BiasCorrection == BiasCorrectionKind.Empirical), config.QuantizedInputs, rng, ct);
             var nearest = grid.NearestAll(w);
             var solution = algorithm is null
                 ? new LayerSolution(nearest, null, "round to nearest")

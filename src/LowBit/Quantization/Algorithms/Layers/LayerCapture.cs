@@ -21,8 +21,9 @@ internal static class LayerCapture
         var fRows = Enumerable.Range(0, groups).Select(_ => new List<float[]>()).ToArray();
         var qRows = Enumerable.Range(0, groups).Select(_ => new List<float[]>()).ToArray();
         var hessian = needs.Hessian ? Enumerable.Range(0, groups).Select(_ => new double[cols * cols]).ToArray() : null;
-        var fMean = Enumerable.Range(0, groups).Select(_ => new double[cols]).ToArray();
-        var qMean = Enumerable.Range(0, groups).Select(_ => new double[cols]).ToArray();
+        var fMean = needs.Means ? Enumerable.Range(0, groups).Select(_ => new double[cols]).ToArray() : null;
+        var qMean = needs.Means ? Enumerable.Range(0, groups).Select(_ => new double[cols]).ToArray() : null;
+        bool dense = needs.Hessian || needs.Means;
         long meanCount = 0;
         int rowCount = 0;
         sim.RunBatched([layer.Input], quantizedInputs, (count, f, q) =>
@@ -34,6 +35,7 @@ internal static class LayerCapture
             int n = Math.Min(perSample * count, pf.Positions);
             var chosen = Sample(pf.Positions, n, rng);
             rowCount += n;
+            if (!dense && !needs.Rows) return;
             int stride = Math.Max(1, (pf.Positions + MaxHessianPositions * count - 1) / (MaxHessianPositions * count));
             var all = Enumerable.Range(0, (pf.Positions + stride - 1) / stride).Select(i => i * stride).ToArray();
             meanCount += all.Length;
@@ -44,15 +46,17 @@ internal static class LayerCapture
                     fRows[g].Add(pf.Gather(chosen, g));
                     qRows[g].Add(ReferenceEquals(pq, pf) ? fRows[g][^1] : pq.Gather(chosen, g));
                 }
-                var xf = pf.Gather(all, g);
-                var xq = ReferenceEquals(pq, pf) ? xf : pq.Gather(all, g);
-                AddColumnSums(xf, cols, fMean[g]);
-                AddColumnSums(xq, cols, qMean[g]);
+                if (!dense) continue;
+                var xq = pq.Gather(all, g);
                 if (hessian is not null) AddGram(xq, all.Length, cols, hessian[g]);
+                if (fMean is null || qMean is null) continue;
+                AddColumnSums(ReferenceEquals(pq, pf) ? xq : pf.Gather(all, g), cols, fMean[g]);
+                AddColumnSums(xq, cols, qMean[g]);
             }
         }, ct);
-        for (int g = 0; g < groups; g++)
-            for (int k = 0; k < cols; k++) { fMean[g][k] /= meanCount; qMean[g][k] /= meanCount; }
+        if (fMean is not null && qMean is not null)
+            for (int g = 0; g < groups; g++)
+                for (int k = 0; k < cols; k++) { fMean[g][k] /= meanCount; qMean[g][k] /= meanCount; }
         if (hessian is not null)
             foreach (var h in hessian)
                 for (int i = 0; i < h.Length; i++) h[i] /= meanCount;

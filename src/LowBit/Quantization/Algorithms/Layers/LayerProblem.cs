@@ -1,7 +1,8 @@
 namespace LowBit.Quantization.Algorithms.Layers;
 
-/// <summary>What a layer-wise algorithm needs captured for its layer.</summary>
-internal readonly record struct LayerNeeds(bool Rows, bool Hessian);
+/// <summary>What a layer-wise algorithm needs captured for its layer (the Hessian and the means cost a pass over up to
+/// 4096 positions per sample, so they are captured only when asked).</summary>
+internal readonly record struct LayerNeeds(bool Rows, bool Hessian, bool Means = false);
 
 /// <summary>
 /// One layer's data, per group g (Conv groups; 1 otherwise), from the kept calibration samples:
@@ -16,8 +17,9 @@ internal sealed class LayerData
     public required float[][] FloatRows { get; init; }
     public required float[][] QuantRows { get; init; }
     public double[][]? Hessian { get; init; }
-    public required double[][] FloatMean { get; init; }
-    public required double[][] QuantMean { get; init; }
+    /// <summary>Null unless <see cref="LayerNeeds.Means"/> was asked.</summary>
+    public double[][]? FloatMean { get; init; }
+    public double[][]? QuantMean { get; init; }
     public long HessianVectors { get; init; }
 }
 
