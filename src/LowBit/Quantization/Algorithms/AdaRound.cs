@@ -45,10 +45,8 @@ internal sealed class AdaRound : ILayerAlgorithm
         g.Initializers["delta"] = Tensor.FromArray(batches.ToGroupColumns(bounds.Delta), shape);
         g.Inputs.Add(new Graph.ValueInfo("beta", DType.Float32, []));
         g.Inputs.Add(new Graph.ValueInfo("lambda", DType.Float32, []));
-        string h = SoftRounding.AddRectifiedSigmoid(g, "v", "round");
-        string wt = SoftRounding.AddSoftWeights(g, "down", "delta", h, "round");
+        var (wt, reg) = SoftRounding.Add(g, "v", "down", "delta", "beta", "round");
         string rec = batches.AddReconstruction(g, wt);
-        string reg = SoftRounding.AddRegularizer(g, h, "beta", "round");
         g.Add("Mul", ["lambda", reg], ["reg_weighted"], "reg_weighted");
         g.Add("Add", [rec, "reg_weighted"], ["loss"], "loss");
         g.Outputs.Add(new Graph.ValueInfo("loss", DType.Float32, []));

@@ -54,10 +54,12 @@ internal static class WeightAlgorithms
             var grid = layer.Grid();
             var w = layer.ReadMatrix(sim.Float);
             var bias = layer.Bias is { } b ? QdqParams.Floats(sim.Float.Initializers[b]).ToArray() : null;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var data = samples.Count == 0 ? null
                 : LayerCapture.Run(sim, layer, new LayerNeeds(true, algorithm?.Needs.Hessian ?? false,
                     (algorithm?.Needs.Means ?? false) || config.BiasCorrection == BiasCorrectionKind.Empirical), config.QuantizedInputs, rng, ct);
             var nearest = grid.NearestAll(w);
+            var captured = clock.Elapsed;
             var solution = algorithm is null
                 ? new LayerSolution(nearest, null, "round to nearest")
                 : algorithm.Solve(new LayerProblem(layer, grid, w, bias, data!, config, rng, line => progress?.Report(new AlgorithmProgress(li, layers.Count, $"{layer}: {line}"))), ct);
@@ -75,7 +77,7 @@ internal static class WeightAlgorithms
             layer.WriteMatrix(sim.Quantized, solution.Weights);
             if (newBias is not null) SetBias(sim.Quantized, layer, newBias);
             outcomes[layer.Weight] = new AlgorithmOutcome(config.ToString(), solution.Summary, before, after);
-            progress?.Report(new AlgorithmProgress(li + 1, layers.Count, $"{layer}: {solution.Summary}{(before is null ? "" : $"; output error {before:G3} → {after:G3}")}"));
+            progress?.Report(new AlgorithmProgress(li + 1, layers.Count, $"{layer}: {solution.Summary}{(before is null ? "" : $"; output error {before:G3} → {after:G3}")}; {Seconds(captured)} capture, {Seconds(clock.Elapsed - captured)} solve"));
         }
         foreach (var layer in layers)
         {
@@ -87,6 +89,8 @@ internal static class WeightAlgorithms
         }
         return outcomes;
     }
+
+    private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:F1} s";
 
     private static ILayerAlgorithm? Create(WeightAlgorithm a) => a switch
     {

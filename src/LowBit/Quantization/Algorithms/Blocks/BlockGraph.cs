@@ -76,20 +76,22 @@ internal static class BlockGraph
         // Q/DQ with their straight-through gradients and Clip with min/max inputs need opset ≥ 13 (old models: upgraded).
         Prepare.OpsetUpgrade.Apply(g, MinOpset);
         var modelNodes = g.Nodes.ToList();
-        var hs = new List<string>();
+        var regs = new List<string>();
         if (soft)
+        {
+            g.Inputs.Add(new ValueInfo(Beta, DType.Float32, null));
             foreach (var l in layers)
             {
                 string prefix = l.Layer.Weight + ".brecq";
                 g.Initializers[l.VName] = Tensor.FromArray(l.V, l.Layer.WeightShape);
                 g.Initializers[prefix + ".down"] = Tensor.FromArray(l.Down, l.Layer.WeightShape);
                 g.Initializers[prefix + ".delta"] = Tensor.FromArray(l.Delta, l.Layer.WeightShape);
-                string h = SoftRounding.AddRectifiedSigmoid(g, l.VName, prefix);
-                string w = SoftRounding.AddSoftWeights(g, prefix + ".down", prefix + ".delta", h, prefix);
+                var (w, reg) = SoftRounding.Add(g, l.VName, prefix + ".down", prefix + ".delta", Beta, prefix);
                 g.Initializers.Remove(l.Layer.Weight);
                 g.Add("Identity", [w], [l.Layer.Weight], prefix + ".weight");
-                hs.Add(h);
+                regs.Add(reg);
             }
+        }
         foreach (var copy in modelNodes)
             foreach (var v in copy.Outputs.ToList())
             {
@@ -99,10 +101,8 @@ internal static class BlockGraph
                 FakeQuantize(g, raw, v, p, qdrop);
             }
         g.Outputs.Add(new ValueInfo(block.Output, DType.Float32, null));
-        if (hs.Count > 0)
+        if (regs.Count > 0)
         {
-            g.Inputs.Add(new ValueInfo(Beta, DType.Float32, null));
-            var regs = hs.Select((h, i) => SoftRounding.AddRegularizer(g, h, Beta, layers[i].Layer.Weight + ".brecq_reg")).ToList();
             string total = regs[0];
             for (int i = 1; i < regs.Count; i++)
             {

@@ -12,37 +12,23 @@ namespace LowBit.Quantization.Algorithms.Layers;
 /// </code>
 /// Writing W̃ from the two grid neighbours (rather than s·(⌊w/s⌋ + h)) makes it hold for per-tensor, per-channel and
 /// per-group scales, any bit width and non-uniform grids alike; at a grid end down = up and the element is fixed.
-/// The nodes are added to an existing graph (a layer's or a block's objective), so several layers can share one loss.
+/// The node is added to an existing graph (a layer's or a block's objective), so several layers can share one loss.
 /// Down/Delta/V are initializers of that graph; only V is trained.
 /// </summary>
 internal static class SoftRounding
 {
     public const float Zeta = 1.1f, Gamma = -0.1f;
 
-    /// <summary>Nodes of h(V): returns the value name of h (same shape as V).</summary>
-    public static string AddRectifiedSigmoid(Graph.Graph g, string v, string prefix)
+    /// <summary>Adds the relaxation as one <c>com.lowbit.SoftRounding</c> node (<see cref="Onnx.Ops.SoftRoundingOp"/>: W̃ and
+    /// f_reg with their gradient to V in one pass each): returns the value names of W̃ (V's shape) and of the scalar f_reg.
+    /// <paramref name="beta"/> names a scalar value (a graph input, so the annealing needs no graph change).</summary>
+    public static (string Weights, string Regularizer) Add(Graph.Graph g, string v, string down, string delta, string beta, string prefix)
     {
-        string sig = Node(g, "Sigmoid", prefix + ".sigmoid", v);
-        string stretched = Node(g, "Mul", prefix + ".stretch", sig, Scalar(g, prefix + ".zeta_minus_gamma", Zeta - Gamma));
-        string shifted = Node(g, "Add", prefix + ".shift", stretched, Scalar(g, prefix + ".gamma", Gamma));
-        return Node(g, "Clip", prefix + ".h", shifted, Scalar(g, prefix + ".zero", 0f), Scalar(g, prefix + ".one", 1f));
-    }
-
-    /// <summary>Nodes of W̃ = down + h·delta (delta = up − down): returns the value name of W̃.</summary>
-    public static string AddSoftWeights(Graph.Graph g, string down, string delta, string h, string prefix) =>
-        Node(g, "Add", prefix + ".soft_weights", down, Node(g, "Mul", prefix + ".h_delta", h, delta));
-
-    /// <summary>Nodes of f_reg = Σ 1 − |2h − 1|^β as a scalar; <paramref name="beta"/> names a scalar value (a graph input,
-    /// so the annealing needs no graph change).</summary>
-    public static string AddRegularizer(Graph.Graph g, string h, string beta, string prefix)
-    {
-        string centred = Node(g, "Sub", prefix + ".centred", Node(g, "Mul", prefix + ".twice_h", h, Scalar(g, prefix + ".two", 2f)),
-            Scalar(g, prefix + ".one", 1f));
-        string powered = Node(g, "Pow", prefix + ".pow", Node(g, "Abs", prefix + ".abs", centred), beta);
-        string complement = Node(g, "Sub", prefix + ".complement", Scalar(g, prefix + ".one", 1f), powered);
-        string sum = Node(g, "ReduceSum", prefix + ".reg", complement);
-        g.Nodes[^1].With("keepdims", 0L);
-        return sum;
+        g.Opsets.TryAdd(Onnx.Ops.SoftRoundingOp.Domain, 1);
+        string w = g.UniqueName(prefix + ".soft_weights"), reg = g.UniqueName(prefix + ".reg");
+        g.Add("SoftRounding", [v, down, delta, beta], [w, reg], g.UniqueName(prefix + ".soft_rounding"), Onnx.Ops.SoftRoundingOp.Domain)
+            .With("zeta", Zeta).With("gamma", Gamma);
+        return (w, reg);
     }
 
     /// <summary>The grid neighbours of every weight: down_i, up_i and delta_i = up_i − down_i ≥ 0.</summary>
@@ -107,20 +93,6 @@ internal static class SoftRounding
         if (t < w0) return ((float)start, false);
         double r = total - w0 <= 1 ? 1 : (double)(t - w0) / (total - w0 - 1);
         return ((float)(end + (start - end) * (1 - r)), true);
-    }
-
-    private static string Node(Graph.Graph g, string op, string name, params string[] inputs)
-    {
-        string output = g.UniqueName(name);
-        g.Add(op, inputs, [output], output);
-        return output;
-    }
-
-    /// <summary>A float scalar initializer, shared by name within the prefix.</summary>
-    private static string Scalar(Graph.Graph g, string name, float value)
-    {
-        if (!g.Initializers.ContainsKey(name)) g.Initializers[name] = Tensor.FromArray(new[] { value }, []);
-        return name;
     }
 }
 
