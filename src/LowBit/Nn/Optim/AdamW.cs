@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace LowBit.Nn.Optim;
 
 /// <summary>AdamW hyperparameters (PyTorch defaults: β = (0.9, 0.999), ε = 1e-8, λ = 0.01).</summary>
@@ -53,7 +55,26 @@ public sealed class AdamW : Optimizer
         float b1 = (float)o.Beta1, b2 = (float)o.Beta2, eps = (float)o.Epsilon;
         float stepSize = (float)(lr / (1 - Math.Pow(o.Beta1, t)));
         float invSqrtBc2 = (float)(1 / Math.Sqrt(1 - Math.Pow(o.Beta2, t)));
-        for (int i = 0; i < p.Length; i++)
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // The same float operations in the same order as the scalar loop (no FMA), so the result is bit-identical.
+            var vb1 = Vector256.Create(b1); var vc1 = Vector256.Create(1 - b1);
+            var vb2 = Vector256.Create(b2); var vc2 = Vector256.Create(1 - b2);
+            var vDecay = Vector256.Create(decay); var vStep = Vector256.Create(stepSize);
+            var vInv = Vector256.Create(invSqrtBc2); var vEps = Vector256.Create(eps);
+            for (; i <= p.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var gi = Vector256.Create(g.Slice(i, Vector256<float>.Count));
+                var mi = vb1 * Vector256.Create(m.Slice(i, Vector256<float>.Count)) + vc1 * gi;
+                var vi = vb2 * Vector256.Create(v.Slice(i, Vector256<float>.Count)) + vc2 * gi * gi;
+                mi.CopyTo(m.Slice(i));
+                vi.CopyTo(v.Slice(i));
+                var pi = Vector256.Create(p.Slice(i, Vector256<float>.Count)) * vDecay - vStep * mi / (Vector256.Sqrt(vi) * vInv + vEps);
+                pi.CopyTo(p.Slice(i));
+            }
+        }
+        for (; i < p.Length; i++)
         {
             float gi = g[i];
             float mi = m[i] = b1 * m[i] + (1 - b1) * gi;

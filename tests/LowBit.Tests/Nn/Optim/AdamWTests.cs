@@ -52,6 +52,35 @@ public class AdamWTests
         Assert.Equal(v[1], state["exp_avg_sq/w"].GetDouble(1), 1e-6);
     }
 
+    /// <summary>37 elements: the vectorized part (4 × 8) and the scalar tail (5) must both follow the formula, and
+    /// give exactly what the scalar float32 loop gives (same operations, same order, no FMA).</summary>
+    [Fact]
+    public void Step_VectorAndTail_MatchScalarFloatLoopExactly()
+    {
+        const float lr = 0.01f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f, wd = 0.05f;
+        var rng = new Random(5);
+        var w0 = Enumerable.Range(0, 37).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var g = Params(w0, [0f]);
+        var opt = new AdamW(g, new AdamWOptions(lr, b1, b2, eps, wd), ["w"]);
+        var p = (float[])w0.Clone();
+        var m = new float[37];
+        var v = new float[37];
+        for (int t = 1; t <= 3; t++)
+        {
+            var grad = Enumerable.Range(0, 37).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+            opt.Step(Grads(grad, [0f]));
+            float decay = (float)(1 - (double)lr * wd), step = (float)(lr / (1 - Math.Pow(b1, t)));
+            float inv = (float)(1 / Math.Sqrt(1 - Math.Pow(b2, t)));
+            for (int i = 0; i < 37; i++)
+            {
+                m[i] = b1 * m[i] + (1 - b1) * grad[i];
+                v[i] = b2 * v[i] + (1 - b2) * grad[i] * grad[i];
+                p[i] = p[i] * decay - step * m[i] / (MathF.Sqrt(v[i]) * inv + eps);
+            }
+        }
+        Assert.Equal(p, g.Initializers["w"].ToFloatArray());
+    }
+
     [Fact]
     public void State_RoundTrip_ContinuesIdentically()
     {
