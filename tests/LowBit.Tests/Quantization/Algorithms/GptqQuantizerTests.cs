@@ -116,7 +116,7 @@ public class GptqQuantizerTests
         {
             var parts = l[(l.LastIndexOf("output error ", StringComparison.Ordinal) + 13)..].Split(" → ");
             double before = double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
-            double after = double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+            double after = double.Parse(parts[1].Split(';')[0], System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(after <= before * 1.02 + 1e-9, l);
         }
         Assert.True(SquaredErrorRatio(g, gptq.Graph, test) < SquaredErrorRatio(g, rtn.Graph, test));
