@@ -124,7 +124,7 @@ internal static class QuantizeCommand
                 throw;
             }
             var cal = q.Manifest.Calibration is { } c ? new CalibrationResultInfo(c.DataKey, c.Samples, c.Observer, c.Cache, Math.Round(quantizeSeconds, 2)) : null;
-            return QuantizeResult.From(model, output, q, cal, summary, warnings, clock.Elapsed.TotalSeconds) with { Notes = QuantizeResult.NotesFor(config) };
+            return QuantizeResult.From(model, output, q, cal, summary, warnings, clock.Elapsed.TotalSeconds) with { Notes = QuantizeResult.NotesFor(config, q.Manifest) };
         });
         foreach (var w in result.Warnings) ctx.Warn(w);
         if (ctx.Json) ctx.WriteJson(result);

@@ -23,7 +23,7 @@ internal sealed class QuantizeOptions
     /// noise of min-max on the Fashion-MNIST zoo (docs/results.md). The library's own default stays min-max (ONNX Runtime's).</summary>
     public static ObserverConfig DefaultObserver { get; } = new ObserverConfig.Mse();
 
-    private static string Storable => string.Join(", ", FormatTable.All.Where(f => f.IntegerRange is not null && f.OnnxType is not null).Select(f => f.Name));
+    private static string Storable => string.Join(", ", WeightQuantConfig.StorableFormats());
 
     public Argument<string> Model { get; } = CommonOptions.Model();
     public Option<string> Out { get; } = new("--out", "-o") { Description = "Where to write the quantized model (+ its manifest MODEL.lowbit.json beside it); never the input", HelpName = "FILE", Required = true };
@@ -34,13 +34,14 @@ internal sealed class QuantizeOptions
     public Option<string?> Scheme { get; } = new("--scheme") { Description = "Weight scheme: sym (default) or asym", HelpName = "SCHEME" };
     public Option<string?> WeightRange { get; } = new("--weight-range") { Description = $"How weight ranges are chosen: {string.Join(", ", ConfigNames.WeightRanges)} (default minmax; mse for 4-bit and narrower weights and for 7-bit reduce-range ones; mse clips each channel to minimize its squared error)", HelpName = "METHOD" };
     public Option<string?> Activations { get; } = new("--activations", "-a") { Description = $"Activation format (static mode; default uint8) or none for weight-only: {Storable}", HelpName = "FORMAT" };
-    public Option<string?> ActivationScheme { get; } = new("--activation-scheme") { Description = "Activation scheme: asym (default) or sym", HelpName = "SCHEME" };
+    public Option<string?> ActivationScheme { get; } = new("--activation-scheme") { Description = "Activation scheme: asym (default for integer formats) or sym (default and only choice for fp8-e4m3/fp8-e5m2)", HelpName = "SCHEME" };
     public Option<string?> Calibration { get; } = new("--calibration", "-c") { Description = $"Activation range observer (default mse): {string.Join(", ", ObserverConfig.KnownNames)}", HelpName = "OBSERVER" };
     public Option<string?> CalibData { get; } = new("--calib-data") { Description = "Calibration data spec (static mode): fashion-mnist:train, images=DIR,preset=...,size=N[,crops=N,seed=S], idx=..., npy=..., random:N; several inputs: npz=DIR or npy=NAME:DIR,NAME=DIR|FILE.npy|const:V (docs/calibration-data.md)", HelpName = "SPEC" };
     public Option<int?> CalibSamples { get; } = CommonOptions.AtLeast("--calib-samples", 1, $"Calibration samples, the first N of --calib-data (default {DefaultCalibSamples})");
     public Option<string[]> Stream { get; } = new("--stream") { Description = "Streaming calibration: feed model output OUT back as input IN of the next call, starting from zeros (repeatable; the samples run in order as one sequence)", HelpName = "OUT=IN", Arity = ArgumentArity.ZeroOrMore };
     public Option<string?> CalibCache { get; } = new("--calib-cache") { Description = "Save the calibrated ranges here; a rerun with the same model, data and settings loads them instead of calibrating", HelpName = "FILE" };
     public Option<bool?> ReduceRange { get; } = new("--reduce-range") { Description = "Store signed 8-bit weights as 7-bit (true/false; default: decided from this CPU, see the printed reason)", HelpName = "true|false", Arity = ArgumentArity.ZeroOrOne };
+    public Option<bool?> Pack { get; } = new("--pack") { Description = "Store weights narrower than their ONNX type (int2/int3/ternary in int4, int5..int7 in int8) bit-packed at their width with a small unpack subgraph: true (default; the file follows the bits) or false (the wider type)", HelpName = "true|false", Arity = ArgumentArity.ZeroOrOne };
     public Option<bool> Cle { get; } = new("--cle") { Description = "Cross-layer equalization of Conv/Gemm pairs (through ReLU) before quantizing: evens out per-channel weight ranges, helps per-tensor and low-bit weights (Nagel et al. 2019)" };
     public Option<double?> SmoothQuant { get; } = new("--smoothquant") { Description = "SmoothQuant (static mode): move activation outliers into the weights per input channel of MatMul/Gemm, s = max|X|^α / max|W|^(1−α); ALPHA in [0, 1], default 0.5 (Xiao et al. 2022)", HelpName = "ALPHA", Arity = ArgumentArity.ZeroOrOne };
     public Option<bool> RepQuant { get; } = new("--repquant") { Description = "RepQuant (static mode): fold per-channel scales and offsets of post-LayerNorm activations into LayerNorm and the next layers, so one per-tensor scale fits every channel (Li et al. 2024)" };
@@ -65,7 +66,7 @@ internal sealed class QuantizeOptions
     public IEnumerable<Symbol> All =>
     [
         Model, Out, Force, Mode, Weights, Granularity, Scheme, WeightRange, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
-        Stream, CalibCache, ReduceRange, Cle, SmoothQuant, RepQuant, Rotate, Algorithm, Iterations, AlgorithmSamples, ActOrder, BlockEntropy, BiasCorrection, QuantizeOps, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
+        Stream, CalibCache, ReduceRange, Pack, Cle, SmoothQuant, RepQuant, Rotate, Algorithm, Iterations, AlgorithmSamples, ActOrder, BlockEntropy, BiasCorrection, QuantizeOps, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
     ];
 
     /// <summary>The mode the flags ask for: --mode, else weight-only when --activations none, else static.</summary>
@@ -111,13 +112,13 @@ internal sealed class QuantizeOptions
                 throw new LowBitException(ErrorKind.Usage, $"--calibration {observer}: dynamic mode computes activation ranges at run time (DynamicQuantizeLinear); nothing is calibrated");
             if (acts is not null || schemeA is not null)
                 activations = new ActivationQuantConfig(acts is null ? null : Flag("--activations", acts, FormatTable.Get),
-                    schemeA is null ? QuantScheme.Asymmetric : Flag("--activation-scheme", schemeA, ConfigNames.ParseScheme));
+                    schemeA is null ? (QuantScheme?)null : Flag("--activation-scheme", schemeA, ConfigNames.ParseScheme));
         }
         else
         {
             activations = new ActivationQuantConfig(
                 acts is null ? null : Flag("--activations", acts, FormatTable.Get),
-                schemeA is null ? QuantScheme.Asymmetric : Flag("--activation-scheme", schemeA, ConfigNames.ParseScheme),
+                schemeA is null ? (QuantScheme?)null : Flag("--activation-scheme", schemeA, ConfigNames.ParseScheme),
                 observer is null ? DefaultObserver : Flag("--calibration", observer, ObserverConfig.Parse));
         }
         var exclude = pr.GetValue(Exclude) ?? [];
@@ -128,7 +129,8 @@ internal sealed class QuantizeOptions
             crossLayerEqualization: pr.GetValue(Cle), algorithm: AlgorithmOf(pr),
             smoothQuantAlpha: pr.GetResult(SmoothQuant) is null ? null : pr.GetValue(SmoothQuant) ?? 0.5, repQuant: pr.GetValue(RepQuant),
             rotation: pr.GetValue(Rotate) is string rot ? Flag("--rotate", rot, ParseRotation) : Quantization.Algorithms.RotationKind.None,
-            quantizeOpTypes: (pr.GetValue(QuantizeOps) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+            quantizeOpTypes: (pr.GetValue(QuantizeOps) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            { PackWeights = pr.GetResult(Pack) is null || (pr.GetValue(Pack) ?? true) };
         var config = Make(weights);
         if (wr is null) config = WeightRangeDefault.Apply(config, Make);
         return config;

@@ -1,6 +1,7 @@
 using LowBit.Cli.Support;
 using LowBit.Quantization;
 using LowBit.Reports.Writers;
+using LowBit.Tensors;
 using Spectre.Console;
 
 namespace LowBit.Cli.Commands;
@@ -27,6 +28,24 @@ internal sealed record QuantizeResult(
 {
     /// <summary>Facts worth knowing that are not problems (e.g. 3-bit codes stored in 4-bit containers).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The config's container notes, then what packing did: per weight format, tensors packed and their code bytes
+    /// (⌈n/8⌉·b) against the container's (n·S/8), from the manifest.</summary>
+    public static IReadOnlyList<string> NotesFor(QuantizerConfig c, QuantManifest m) => [.. NotesFor(c), .. PackedNotes(m)];
+
+    private static IEnumerable<string> PackedNotes(QuantManifest m)
+    {
+        foreach (var f in m.Tensors.Where(t => t.Kind == "weight").GroupBy(t => t.Format).OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            var packed = f.Where(t => t.PackedBits is not null && t.Shape is not null).ToList();
+            if (packed.Count == 0 || Formats.FormatTable.Get(f.Key).OnnxType is not { } container) continue;
+            int stored = DTypes.BitsPerElement(container);
+            long n = packed.Sum(t => t.Shape!.Aggregate(1L, (a, d) => a * d));
+            long packedBytes = packed.Sum(t => (t.Shape!.Aggregate(1L, (a, d) => a * d) + 7) / 8 * t.PackedBits!.Value);
+            yield return $"packed {packed.Count} of {f.Count()} {f.Key} weight tensors: {n} codes in {Format.Bytes(packedBytes)} " +
+                         $"(as {container.Name()}: {Format.Bytes(n * stored / 8)})";
+        }
+    }
 
     public static IReadOnlyList<string> NotesFor(QuantizerConfig c)
     {

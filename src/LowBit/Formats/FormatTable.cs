@@ -17,6 +17,14 @@ public static class FormatTable
         foreach (int b in widths) list.Add(new IntFormat(b, signed: true));
         foreach (int b in widths) list.Add(new IntFormat(b, signed: false));
         foreach (int b in widths) list.Add(new IntFormat(b, signed: true, narrow: true));
+        list.Add(new Fp8E4M3Format());
+        list.Add(new Fp8E5M2Format());
+        list.Add(new Fp4E2M1Format());
+        list.Add(new Nf4Format());
+        list.Add(new TernaryFormat());
+        list.Add(new BinaryFormat());
+        foreach (int b in new[] { 3, 4, 5 }) list.Add(new PowerOfTwoFormat(b));
+        foreach (int b in new[] { 3, 4, 5 }) list.Add(new AdditivePowerOfTwoFormat(b));
         return list.ToArray();
     }
 

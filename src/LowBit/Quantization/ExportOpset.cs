@@ -5,7 +5,7 @@ namespace LowBit.Quantization;
 
 /// <summary>
 /// The export opset policy: the lowest default-domain opset the rewritten graph needs, given its quantization ops —
-/// QuantizeLinear/DequantizeLinear 10, per-axis scales 13, int4/uint4/int16/uint16 codes or blocked scales 21,
+/// QuantizeLinear/DequantizeLinear 10, per-axis scales 13, float8 codes 19, int4/uint4/int16/uint16 codes or blocked scales 21,
 /// DynamicQuantizeLinear 11 — and never below the model's own (opsets are only raised, with
 /// <see cref="OpsetUpgrade"/> converting ops that changed). A requested opset below what is needed is an error.
 /// </summary>
@@ -40,6 +40,7 @@ internal static class ExportOpset
                     Need(10, "QuantizeLinear/DequantizeLinear");
                     var codes = n.OpType == "QuantizeLinear" ? (n.Inputs.Count > 2 ? TypeOf(owner, n.Inputs[2]) : DType.UInt8) : TypeOf(owner, n.Inputs[0]);
                     if (codes is DType.Int4 or DType.UInt4 or DType.Int16 or DType.UInt16) Need(21, $"{codes.Name()} codes");
+                    if (codes is DType.Float8E4M3FN or DType.Float8E5M2) Need(19, $"{codes.Name()} codes");
                     if (n.Attributes.ContainsKey("block_size")) Need(21, "blocked (per-group) scales");
                     if (n.Inputs.Count > 1 && owner.Initializers.TryGetValue(n.Inputs[1], out var s) && s.Length > 1) Need(13, "per-channel scales");
                     break;

@@ -72,9 +72,15 @@ internal static class QuantizePipeline
         }
         var bodyTensors = bodies.Rewrite(config, calibration, stored, warnings);
         var (opset, reason, notes) = ExportOpset.Apply(g, model.DefaultOpset, config.ExportOpset);
+        // After the opset is final (the unpack needs ≥ 10): weights narrower than their ONNX container are stored at
+        // their width; int4/int8 weights keep the types ONNX Runtime's integer kernels and MatMulNBits read, and so do
+        // reduce-range int8 weights (7-bit codes for the same kernels).
+        var packed = !config.PackWeights ? new Dictionary<string, int>() : PackedWeights.Apply(g, plan.Weights
+            .Where(kv => kv.Value.Config.Format.BitsPerWeight < kv.Value.Config.StorageBits && !(cpu.ReduceRange && kv.Value.Config.Format is Formats.IntFormat { Bits: 7, IsSigned: true }))
+            .Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal)).ToDictionary(r => r.Dequantized, r => r.Bits, StringComparer.Ordinal);
         TopologicalSort.Apply(g);
         warnings.AddRange(plan.Warnings);
-        warnings.AddRange(KernelWarnings(config, plan, keys, nbits));
+        warnings.AddRange(KernelWarnings(config, plan, keys, nbits, packed));
         if (calibration is not null) warnings.AddRange(calibration.Warnings);
 
         var manifest = new QuantManifest(
@@ -88,7 +94,8 @@ internal static class QuantizePipeline
             calibration is null ? null : new CalibrationInfo(calibration.Samples, config.Activations!.Observer.ToString(), copts.DataKey, calibration.Cache, calibration.Warnings)
                 { Inputs = calibration.Inputs, DataSpec = copts.DataSpec },
             [.. ManifestBuilder.Tensors(plan, p, shapes, keys, readers, weightExport, nbits)
-                .Select(t => outcomes.TryGetValue(t.Name, out var o) && t.Kind == "weight" ? t with { Algorithm = o } : t), .. bodyTensors],
+                .Select(t => outcomes.TryGetValue(t.Name, out var o) && t.Kind == "weight" ? t with { Algorithm = o } : t)
+                .Select(t => t.Kind == "weight" && packed.TryGetValue(t.Name, out int b) ? t with { PackedBits = b } : t), .. bodyTensors],
             ManifestBuilder.Nodes(preparedNodes, plan, keys),
             warnings) { Transforms = transforms.Count == 0 ? null : transforms };
         return new QuantizedModel(g, manifest);
@@ -168,7 +175,8 @@ internal static class QuantizePipeline
                 warnings.Add($"node '{n}' was folded away while preparing the graph (constant or BatchNormalization folding); its setting has no effect");
     }
 
-    private static IEnumerable<string> KernelWarnings(QuantizerConfig config, QdqPlan plan, IReadOnlyDictionary<Node, string> keys, List<string> nbits)
+    private static IEnumerable<string> KernelWarnings(QuantizerConfig config, QdqPlan plan, IReadOnlyDictionary<Node, string> keys, List<string> nbits,
+        IReadOnlyDictionary<string, int> packed)
     {
         if (config.Mode == QuantMode.WeightOnly)
         {
@@ -181,10 +189,27 @@ internal static class QuantizePipeline
         }
         if (config.Mode == QuantMode.Static)
         {
-            var unfused = plan.Weights.Values.Where(w => w.Config.StorageBits != 8 || w.Granularity is PerGroup).Select(w => keys[w.Node]).Distinct().ToList();
+            // Packed weights unpack to int8/uint8 codes, which ONNX Runtime's constant folding makes an initializer before
+            // its QDQ fusions run: per channel or per tensor they get the integer kernels.
+            var unfused = plan.Weights.Where(kv => (kv.Value.Config.StorageBits != 8 && !packed.ContainsKey(kv.Key)) || kv.Value.Granularity is PerGroup)
+                .Select(kv => keys[kv.Value.Node]).Distinct().ToList();
             if (unfused.Count > 0)
                 yield return $"{string.Join(", ", unfused.Take(5))}{(unfused.Count > 5 ? $" and {unfused.Count - 5} more" : "")}: ONNX Runtime's integer kernels take 8-bit per-tensor/per-channel weights; these run DequantizeLinear + float op";
         }
+        if (Fp8Note(config, plan, keys) is string fp8) yield return fp8;
+    }
+
+    /// <summary>FP8 weights or activations: ONNX Runtime 1.31's CPU provider has no float8 compute kernels, so it
+    /// dequantizes and runs the float op (the file shrinks, nothing gets faster).</summary>
+    internal static string? Fp8Note(QuantizerConfig config, QdqPlan plan, IReadOnlyDictionary<Node, string> keys)
+    {
+        var nodes = plan.Weights.Values.Where(w => WeightQuantConfig.IsFloat8(w.Config.Format)).Select(w => keys[w.Node]).Distinct().ToList();
+        bool acts = config.Mode == QuantMode.Static && (config.Activations is { } a && WeightQuantConfig.IsFloat8(a.Format)
+            || config.Recipe?.Nodes.Values.Any(o => o.Activations is { } ra && WeightQuantConfig.IsFloat8(ra.Format)) == true);
+        if (nodes.Count == 0 && !acts) return null;
+        string what = nodes.Count > 0 && acts ? "weights and activations" : acts ? "activations" : "weights";
+        string where = nodes.Count == 0 ? "" : $" ({string.Join(", ", nodes.Take(5))}{(nodes.Count > 5 ? $" and {nodes.Count - 5} more" : "")})";
+        return $"FP8 {what}{where}: dequantize-then-float in ONNX Runtime (size, not speed): its CPU provider has no float8 kernels, so float8 codes are dequantized to float32 and the float ops run";
     }
 
     /// <summary>The nodes of <paramref name="g"/> and of its control-flow bodies (exclusions and recipes may name both).</summary>

@@ -36,7 +36,8 @@ internal sealed record MatchPoint(PointKind Kind, string RefName, string? PreNam
 /// Conv/ConvTranspose/Gemm/MatMul are weights; others are constants.</item>
 /// <item>Every other output of a non-Q/DQ node whose name exists in the float graph: compared by name ("float").</item>
 /// </list>
-/// Anything else quantized (MatMulNBits' packed weights, DequantizeLinear of computed codes) is listed as unmatched.
+/// Codes stored bit-packed (an unpack subgraph of initializers feeding the DequantizeLinear) count as stored codes. Anything
+/// else quantized (MatMulNBits' packed weights, DequantizeLinear of computed codes) is listed as unmatched.
 /// </summary>
 internal static class LayerMatching
 {
@@ -64,7 +65,7 @@ internal static class LayerMatching
             foreach (var dq in Readers(q.Outputs[0]).Where(IsDQ))
             {
                 string post = dq.Outputs[0];
-                var format = QuantFormat.Of(quantized, q);
+                var format = QuantFormat.Of(quantized, q, producers);
                 if (quantized.Initializers.ContainsKey(x))
                 {
                     if (refInit.TryGetValue(x, out var w)) points.Add(new(Kind(Readers(post), post, null), x, null, post, Readers(post).FirstOrDefault(), format, w));
@@ -81,7 +82,9 @@ internal static class LayerMatching
         {
             string codes = dq.Inputs[0], post = dq.Outputs[0];
             if (producers.TryGetValue(codes, out var p) && IsQ(p)) continue;
-            if (!quantized.Initializers.TryGetValue(codes, out var stored))
+            // Codes stored bit-packed are computed by an unpack subgraph of initializers: still stored codes.
+            var stored = quantized.Initializers.GetValueOrDefault(codes) ?? Quantization.Qdq.PackedCodesReader.TryRead(quantized, codes, producers)?.Codes;
+            if (stored is null)
             {
                 unmatched.Add($"{post}: dequantizes computed codes '{codes}'");
                 continue;
@@ -100,7 +103,7 @@ internal static class LayerMatching
                 unmatched.Add($"{post}: no float initializer named '{post}' or at the same input of a node named like its reader");
                 continue;
             }
-            points.Add(new(Kind(readers, post, stored.DType), refName, null, post, readers.FirstOrDefault(), QuantFormat.Of(quantized, dq),
+            points.Add(new(Kind(readers, post, stored.DType), refName, null, post, readers.FirstOrDefault(), QuantFormat.Of(quantized, dq, producers),
                 AlignLayout(refInit[refName], readers, refNodes)));
         }
 

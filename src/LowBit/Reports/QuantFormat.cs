@@ -7,7 +7,8 @@ namespace LowBit.Reports;
 /// The number format of one Q/DQ pair, read back from the graph (so it works on any QDQ model, not only LowBit's):
 /// <list type="bullet">
 /// <item><see cref="Type"/> and <see cref="Bits"/>: the zero point's element type (uint8 when the node has none, the
-/// ONNX default); for a DequantizeLinear of stored codes, the codes' type.</item>
+/// ONNX default); for a DequantizeLinear of stored codes, the codes' type; for codes stored bit-packed (LowBit's
+/// <c>PackedCodes</c> unpack subgraph feeding the DequantizeLinear), int<i>b</i>/uint<i>b</i> at the stored width b.</item>
 /// <item><see cref="Granularity"/>: "per-tensor" (one scale), "per-channel" (a 1-D scale, along <see cref="Axis"/>,
 /// default 1 as in ONNX), "per-group" (a block_size attribute or a scale of rank ≥ 2).</item>
 /// <item><see cref="ClipMin"/>/<see cref="ClipMax"/>: the representable real range s·(qmin − z) … s·(qmax − z) of an
@@ -28,11 +29,14 @@ public sealed record QuantFormat(string Type, int Bits, string Granularity, int?
 
     /// <summary>The format of QuantizeLinear/DequantizeLinear <paramref name="n"/> in <paramref name="g"/>
     /// (inputs: x, scale, optional zero point).</summary>
-    internal static QuantFormat Of(Graph.Graph g, Node n)
+    /// <param name="producers"><see cref="Graph.Graph.Producers"/> of <paramref name="g"/> when the caller has it.</param>
+    internal static QuantFormat Of(Graph.Graph g, Node n, IReadOnlyDictionary<string, Node>? producers = null)
     {
         Tensor? scale = n.Inputs.Count > 1 ? g.Initializers.GetValueOrDefault(n.Inputs[1]) : null;
         Tensor? zero = n.Inputs.Count > 2 && n.Inputs[2].Length > 0 ? g.Initializers.GetValueOrDefault(n.Inputs[2]) : null;
-        DType type = zero?.DType
+        var packed = n.OpType == "DequantizeLinear" && !g.Initializers.ContainsKey(n.Inputs[0])
+            ? Quantization.Qdq.PackedCodesReader.TryRead(g, n.Inputs[0], producers ?? g.Producers()) : null;
+        DType type = packed?.Codes.DType ?? zero?.DType
             ?? (n.OpType == "DequantizeLinear" && g.Initializers.GetValueOrDefault(n.Inputs[0]) is Tensor codes ? codes.DType : DType.UInt8);
         if (n.Get<long?>("output_dtype") is long od && od != 0) type = (DType)(int)od;
         long? block = n.Get<long?>("block_size") is long b && b > 0 ? b : null;
@@ -49,7 +53,7 @@ public sealed record QuantFormat(string Type, int Bits, string Granularity, int?
             sMin = s.Min();
             sMax = s.Max();
             if (perTensor) zp = z is { Length: > 0 } ? z[0] : 0;
-            var (qmin, qmax) = Range(type);
+            var (qmin, qmax) = packed is { Bits: var pb } ? PackedRange(pb, type == DType.Int8) : Range(type);
             if (qmax > qmin && (zero is null || z!.Length == s.Length || z.Length == 1))
             {
                 double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
@@ -62,7 +66,8 @@ public sealed record QuantFormat(string Type, int Bits, string Granularity, int?
                 (clipMin, clipMax) = (lo, hi);
             }
         }
-        return new QuantFormat(type.Name(), CodeBits(type), granularity, perTensor ? null : axis, block is long bb ? (int)bb : null,
+        string typeName = packed is { Bits: var b2 } ? (type == DType.Int8 ? "int" : "uint") + b2 : type.Name();
+        return new QuantFormat(typeName, packed?.Bits ?? CodeBits(type), granularity, perTensor ? null : axis, block is long bb ? (int)bb : null,
             scale?.Length ?? 0, sMin, sMax, zp, clipMin, clipMax);
     }
 
@@ -75,6 +80,10 @@ public sealed record QuantFormat(string Type, int Bits, string Granularity, int?
         DType.Int32 or DType.UInt32 or DType.Float32 => 32,
         _ => 64,
     };
+
+    /// <summary>[qmin, qmax] of b-bit codes stored packed (signed: two's-complement range).</summary>
+    internal static (double Min, double Max) PackedRange(int bits, bool signed) =>
+        signed ? (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) : (0, (1 << bits) - 1);
 
     /// <summary>[qmin, qmax] of the code type: integer limits, ±max finite of small floats; (0, 0) when unknown.</summary>
     internal static (double Min, double Max) Range(DType t) => t switch

@@ -19,8 +19,15 @@ namespace LowBit.Tests.Formats;
 public class FormatTableTests
 {
     public static TheoryData<string> AllFormats() => new(FormatTable.Names);
+    /// <summary>Formats whose grid is the integers qmin..qmax (the uniform noise floors below assume it).</summary>
+    public static TheoryData<string> IntegerFormats() => new(FormatTable.All.Where(f => f.IntegerRange is not null).Select(f => f.Name));
+    /// <summary>Formats with an ONNX element type for their codes.</summary>
+    public static TheoryData<string> OnnxStorableFormats() => new(FormatTable.All.Where(f => f.OnnxType is not null).Select(f => f.Name));
 
-    private static QuantParams MinMaxParams(INumberFormat f, float[] x) => Affine.Choose(f, QuantScheme.Asymmetric, x.Min(), x.Max());
+    /// <summary>Asymmetric where the format has zero points, else symmetric (the only scheme of non-integer grids).</summary>
+    private static QuantScheme SchemeFor(INumberFormat f) => f.IntegerRange is null ? QuantScheme.Symmetric : QuantScheme.Asymmetric;
+
+    private static QuantParams MinMaxParams(INumberFormat f, float[] x) => Affine.Choose(f, SchemeFor(f), x.Min(), x.Max());
 
     private static (double Rmse, double SqnrDb, double MaxErr) Errors(float[] x, float[] y)
     {
@@ -77,7 +84,7 @@ public class FormatTableTests
         Assert.True(Math.Log2(f.Grid.Count) <= f.BitsPerWeight + 1e-12, $"{name}: {f.Grid.Count} values do not fit {f.BitsPerWeight} bits");
     }
 
-    [Theory, MemberData(nameof(AllFormats))]
+    [Theory, MemberData(nameof(IntegerFormats))]
     public void FakeQuantize_UniformData_MeetsNoiseFloor(string name)
     {
         var f = FormatTable.Get(name);
@@ -94,7 +101,7 @@ public class FormatTableTests
         Assert.True(maxErr <= p.Scales[0] / 2 + FloatSlack(x), $"{name}: max error {maxErr:G4} > s/2 = {p.Scales[0] / 2:G4}");
     }
 
-    [Theory, MemberData(nameof(AllFormats))]
+    [Theory, MemberData(nameof(IntegerFormats))]
     public void FakeQuantize_GaussianData_MeetsNoiseFloor(string name)
     {
         var f = FormatTable.Get(name);
@@ -113,12 +120,37 @@ public class FormatTableTests
     }
 
     [Theory, MemberData(nameof(AllFormats))]
+    public void FakeQuantize_GaussianData_ErrorWithinHalfLocalStep(string name)
+    {
+        // Any grid, uniform or not: with a min-max range nothing is clipped, so each value is off by at most half the
+        // step between the two grid values around x/s + z, times s (plus the float slack of the integer tests).
+        var f = FormatTable.Get(name);
+        var x = Distributions.Normal(20_000, 5);
+        var p = MinMaxParams(f, x);
+        float s = p.Scales[0];
+        int z = p.ZeroPoints[0];
+        var y = new float[x.Length];
+        Affine.FakeQuantize(x, [x.Length], p, y);
+        var grid = f.Grid.ToArray();
+        double slack = FloatSlack(x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = (double)x[i] / s + z;
+            int k = Math.Clamp(Array.FindLastIndex(grid, g => g <= v), 0, grid.Length - 2);
+            double bound = s * (grid[k + 1] - grid[k]) / 2 + slack;
+            Assert.True(Math.Abs(x[i] - y[i]) <= bound, $"{name}: {x[i]} → {y[i]}, more than half the local step {s * (grid[k + 1] - grid[k]):G4}");
+        }
+    }
+
+    [Theory, MemberData(nameof(AllFormats))]
     public void Quantize_SortedInput_CodesAreMonotonic(string name)
     {
         var f = FormatTable.Get(name);
-        var p = Affine.Choose(f, QuantScheme.Asymmetric, -1, 1);
-        int points = Math.Max(20_000, 8 * f.Grid.Count);  // ≥ 4 points per step inside [−1, 1]
-        var x = Enumerable.Range(0, points + 1).Select(i => -2f + 4f * i / points).ToArray();
+        var p = Affine.Choose(f, SchemeFor(f), -1, 1);
+        int points = Math.Max(20_000, 8 * f.Grid.Count);  // ≥ 4 points per step inside [−1, 1] for uniform grids
+        // Non-uniform grids have steps far below 1/points (fp8 subnormals): their real grid values are added to the sweep.
+        var x = Enumerable.Range(0, points + 1).Select(i => -2f + 4f * i / points)
+            .Concat(f.Grid.Select(g => (g - p.ZeroPoints[0]) * p.Scales[0])).Order().ToArray();
         var codes = new int[x.Length];
         Affine.Quantize(x, [x.Length], p, codes);
         for (int i = 1; i < x.Length; i++)
@@ -130,15 +162,15 @@ public class FormatTableTests
     public void Quantize_BeyondRange_SaturatesAtGridEnds(string name)
     {
         var f = FormatTable.Get(name);
-        var (qmin, qmax) = f.IntegerRange!.Value;
-        var p = Affine.Choose(f, QuantScheme.Asymmetric, -1, 1);
+        float gmin = f.Grid[0], gmax = f.Grid[^1];
+        var p = Affine.Choose(f, SchemeFor(f), -1, 1);
         float[] x = [-1e30f, float.NegativeInfinity, -3f, 3f, float.PositiveInfinity, 1e30f, float.MaxValue, float.MinValue];
         var codes = new int[x.Length];
         Affine.Quantize(x, [x.Length], p, codes);
-        Assert.Equal([qmin, qmin, qmin, qmax, qmax, qmax, qmax, qmin], codes);
+        Assert.Equal([gmin, gmin, gmin, gmax, gmax, gmax, gmax, gmin], codes.Select(f.Decode));
     }
 
-    [Theory, MemberData(nameof(AllFormats))]
+    [Theory, MemberData(nameof(IntegerFormats))]
     public void Quantize_NarrowFormats_NeverProduceFullRangeMinimum(string name)
     {
         var f = FormatTable.Get(name);
@@ -154,14 +186,13 @@ public class FormatTableTests
         }
     }
 
-    [Theory, MemberData(nameof(AllFormats))]
+    [Theory, MemberData(nameof(OnnxStorableFormats))]
     public void Quantize_ToOnnxStorage_RoundTripsCodes(string name)
     {
         var f = FormatTable.Get(name);
-        Assert.NotNull(f.OnnxType);
         var x = Distributions.Normal(999, 4);  // odd length: 4-bit storage has a half-used last byte
         var t = LowBit.Tensors.Tensor.FromArray(x, 9, 111);
-        var p = Affine.Choose(f, QuantScheme.Asymmetric, x.Min(), x.Max());
+        var p = Affine.Choose(f, SchemeFor(f), x.Min(), x.Max());
         var q = Affine.Quantize(t, p);
         Assert.Equal(f.OnnxType, q.DType);
         var codes = new int[x.Length];

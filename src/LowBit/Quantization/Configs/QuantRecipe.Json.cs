@@ -128,7 +128,7 @@ public sealed partial record QuantRecipe
         {
             return new ActivationQuantConfig(
                 Str(e, "format") is string f ? FormatTable.Get(f) : null,
-                Str(e, "scheme") is string s ? ConfigNames.ParseScheme(s) : QuantScheme.Asymmetric,
+                Str(e, "scheme") is string s ? ConfigNames.ParseScheme(s) : null,
                 Str(e, "observer") is string o ? ObserverConfig.Parse(o) : null);
         }
         catch (LowBitException x)

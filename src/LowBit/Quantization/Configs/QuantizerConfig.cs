@@ -68,6 +68,10 @@ public sealed record QuantizerConfig
     public bool RepQuant { get; }
     /// <summary>Orthogonal rotation of linear-layer inputs before quantization (Algorithms/Rotation.cs).</summary>
     public Algorithms.RotationKind Rotation { get; }
+    /// <summary>Store weights narrower than their ONNX type (int2/int3/ternary in int4, int5–7 in int8) bit-packed at their
+    /// width with an unpack subgraph feeding the DequantizeLinear (Qdq/PackedWeights.cs), so the file follows the bits;
+    /// false keeps every weight a DequantizeLinear of an initializer in the wider type (for tools that read the codes).</summary>
+    public bool PackWeights { get; init; } = true;
 
     public QuantizerConfig(QuantMode mode = QuantMode.Static, WeightQuantConfig? weights = null, ActivationQuantConfig? activations = null,
         bool? reduceRange = null, IEnumerable<string>? excludeNodes = null, IEnumerable<string>? excludeOpTypes = null,
@@ -124,6 +128,7 @@ public sealed record QuantizerConfig
             if (Weights.Format is not IntFormat { Bits: 8 })
                 throw Usage($"reduce-range narrows 8-bit weights to 7 bits; the weights are {Weights.Format.Name}");
         }
+        if (Mode == QuantMode.Static) CheckStaticFp8();
         if (ExportOpset is int v && (v < 10 || v > 23))
             throw Usage($"export opset {v} is out of range: QuantizeLinear/DequantizeLinear need 10 or later, LowBit writes up to 23");
         if (CrossLayerEqualization && Algorithm.BiasCorrection == BiasCorrectionKind.Analytic)
@@ -144,16 +149,39 @@ public sealed record QuantizerConfig
             }
     }
 
+    /// <summary>Measured (tests/LowBit.Tests/Quantization/Fp8QuantizeTests.cs): ONNX Runtime 1.31's CPU provider, at its
+    /// default optimization level, fuses DequantizeLinear → Conv/Gemm/MatMul → QuantizeLinear into QLinearConv/QGemm/
+    /// QLinearMatMul without checking the element type, and those take no float8 tensors, so a static model with any FP8
+    /// weight or activation is refused at load (with optimizations off it loads and matches LowBit exactly). Writing the
+    /// activation dequantization as Cast(float8 → float)·s instead does not help: the optimizer then feeds float8 into
+    /// MaxPool (refused) or returns wrong outputs (a Gemm chain off by more than its output range). Weight-only FP8
+    /// (DequantizeLinear → float op, nothing fused) loads and matches LowBit's simulation.</summary>
+    private void CheckStaticFp8()
+    {
+        var fp8 = new List<string>();
+        if (WeightQuantConfig.IsFloat8(Weights.Format)) fp8.Add($"weights {Weights.Format.Name}");
+        if (Activations is { } a && WeightQuantConfig.IsFloat8(a.Format)) fp8.Add($"activations {a.Format.Name}");
+        foreach (var (node, o) in Recipe?.Nodes ?? new Dictionary<string, NodeOverride>())
+        {
+            if (o.Weights is { } w && WeightQuantConfig.IsFloat8(w.Format)) fp8.Add($"recipe node '{node}' weights {w.Format.Name}");
+            if (o.Activations is { } ra && WeightQuantConfig.IsFloat8(ra.Format)) fp8.Add($"recipe node '{node}' activations {ra.Format.Name}");
+        }
+        if (fp8.Count > 0)
+            throw Usage($"{string.Join(", ", fp8)} in static mode: ONNX Runtime 1.31 (CPU) fuses float8 DequantizeLinear→Conv/Gemm→QuantizeLinear into " +
+                "QLinearConv/QGemm, which take no float8 tensors, and refuses the model; FP8 runs there weight-only " +
+                "(--mode weight-only or --activations none: float8 weights + DequantizeLinear, computed in float), or use int8/uint8 for static quantization");
+    }
+
     private static void CheckDynamicWeights(WeightQuantConfig w, string what)
     {
-        if (w.StorageBits != 8 || w.Granularity is WeightGranularity.Group)
+        if (w.StorageBits != 8 || w.Format is not IntFormat || w.Granularity is WeightGranularity.Group)
             throw Usage($"{what} {w}: dynamic mode (MatMulInteger/ConvInteger) takes 8-bit integer weights per tensor or per channel: " +
                 $"{string.Join(", ", WeightQuantConfig.StorableFormats().Where(n => FormatTable.Get(n) is IntFormat { Bits: > 4 and <= 8 }))}");
     }
 
     internal static void CheckMatMulNBits(WeightQuantConfig w)
     {
-        if (w.StorageBits is not (4 or 8) || (w.Granularity is WeightGranularity.Group g && (g.Size & (g.Size - 1)) != 0))
+        if (w.StorageBits is not (4 or 8) || w.Format is not IntFormat || (w.Granularity is WeightGranularity.Group g && (g.Size & (g.Size - 1)) != 0))
             throw Usage($"MatMulNBits stores 4- or 8-bit codes per column or in groups of a power of two (16..256) along K; weights {w} do not fit (use e.g. int4 group:32)");
     }
 

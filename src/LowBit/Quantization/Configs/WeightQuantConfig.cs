@@ -10,7 +10,8 @@ public enum WeightRange { MinMax, Mse }
 /// <summary>
 /// Weight quantization: integer format, granularity, scheme and range method. Weights are stored in the exported file as
 /// integers of the format's ONNX type (int8, uint8, int4, …) with a DequantizeLinear, so the file shrinks.
-/// Only integer formats with an ONNX element type can be stored that way; others are rejected naming the ones that can.
+/// Integer formats with an ONNX element type and FP8 (float8 codes, symmetric, per tensor or per channel) can be stored
+/// that way; others are rejected naming the ones that can.
 /// </summary>
 public sealed record WeightQuantConfig
 {
@@ -33,9 +34,31 @@ public sealed record WeightQuantConfig
         Scheme = scheme;
         Range = range ?? WeightRange.MinMax;
         RangeIsDefault = range is null;
-        if (Format.IntegerRange is null || Format.OnnxType is null)
+        CheckStorable(Format, Scheme, "weight");
+        if (IsFloat8(Format) && Granularity is WeightGranularity.Group)
             throw new LowBitException(ErrorKind.Usage,
-                $"weight format '{Format.Name}' cannot be stored for DequantizeLinear; integer formats that can: {string.Join(", ", StorableFormats())}");
+                $"weight format '{Format.Name}' takes per-tensor or per-channel scales; group granularity is for integer formats (use --granularity channel)");
+    }
+
+    /// <summary>True for FP8 (E4M3FN, E5M2): stored as ONNX float8 codes with zero point 0 (opset ≥ 19). ONNX Runtime
+    /// has no float8 compute kernel on CPU, so it dequantizes them and computes in float (size, not speed).</summary>
+    internal static bool IsFloat8(INumberFormat f) =>
+        f.IntegerRange is null && f.OnnxType is DType.Float8E4M3FN or DType.Float8E5M2;
+
+    /// <summary>Usage error unless <paramref name="f"/> can be written as QuantizeLinear/DequantizeLinear codes: an integer
+    /// format with an ONNX type, or FP8 with the symmetric scheme (float grids have no zero point).</summary>
+    internal static void CheckStorable(INumberFormat f, QuantScheme scheme, string what)
+    {
+        if (IsFloat8(f))
+        {
+            if (scheme == QuantScheme.Asymmetric)
+                throw new LowBitException(ErrorKind.Usage,
+                    $"{what} format '{f.Name}' is a float grid with no zero point: use the symmetric scheme (sym), not asym");
+            return;
+        }
+        if (f.IntegerRange is null || f.OnnxType is null)
+            throw new LowBitException(ErrorKind.Usage,
+                $"{what} format '{f.Name}' cannot be stored as QuantizeLinear/DequantizeLinear codes yet; formats that can: {string.Join(", ", StorableFormats())}");
     }
 
     /// <summary>The same weights with an explicit range.</summary>
@@ -50,16 +73,20 @@ public sealed record WeightQuantConfig
     /// <summary>Bits of storage per weight code (8 for int5..int8, 4 for int2..int4).</summary>
     internal int StorageBits => Format.OnnxType is { } t ? Tensors.DTypes.BitsPerElement(t) : 32;
 
-    /// <summary>Null when each code fills its ONNX element type; otherwise a one-line note that the codes sit in a wider
-    /// container (int2/int3 in int4, int5..int7 in int8): the file is as large as the container's, only the value grid is
-    /// narrower. <paramref name="what"/> names the tensors ("weights", "activations").</summary>
+    /// <summary>Null when each code fills its ONNX element type; otherwise a one-line note on how the narrower codes are
+    /// stored (int2/int3 use a 4-bit type, int5..int7 an 8-bit one). <paramref name="what"/> names the tensors: "weights"
+    /// are exported bit-packed at their width (<c>PackedWeights</c>: ⌈n/8⌉·b bytes plus an unpack subgraph of about 1 KB,
+    /// so a tensor whose packing saves under 1 KB keeps the container); anything else (activations, computed at run time)
+    /// sits in the wider container, only the value grid being narrower.</summary>
     public static string? ContainerNote(INumberFormat format, string what) =>
         format is IntFormat { Bits: var bits } && format.OnnxType is { } t && Tensors.DTypes.BitsPerElement(t) is var stored && bits < stored
-            ? $"{format.Name} {what} are stored in {stored}-bit containers ({t.Name()}): the file is as large as with {stored}-bit codes; only {1 << bits} of the {1 << stored} code values are used"
+            ? what == "weights"
+                ? $"{format.Name} weights are stored bit-packed at {bits} bits per code where that saves ≥ 1 KB per tensor; smaller tensors stay in {stored}-bit containers ({t.Name()})"
+                : $"{format.Name} {what} are stored in {stored}-bit containers ({t.Name()}): the file is as large as with {stored}-bit codes; only {1 << bits} of the {1 << stored} code values are used"
             : null;
 
     internal static IEnumerable<string> StorableFormats() =>
-        FormatTable.All.Where(f => f.IntegerRange is not null && f.OnnxType is not null).Select(f => f.Name);
+        FormatTable.All.Where(f => (f.IntegerRange is not null && f.OnnxType is not null) || IsFloat8(f)).Select(f => f.Name);
 
     public override string ToString() => $"{Format.Name} {Scheme.ToString().ToLowerInvariant()} {Granularity}{(Range == WeightRange.Mse ? " mse" : "")}";
 }

@@ -41,7 +41,8 @@ internal static class ManifestJson
         c.Activations is { } a ? new ActivationsInfo(a.Format.Name, ConfigNames.Name(a.Scheme), a.Observer.ToString()) : null,
         reduceRange, c.ExcludeNodes, c.ExcludeOpTypes, c.Recipe?.ToJson(), c.ExportOpset, ConfigNames.Name(c.WeightOnlyKernel),
         c.MatMulNBitsAccuracyLevel, c.QuantizeGraphOutputs, c.QuantizeOpTypes, c.CrossLayerEqualization)
-        { SmoothQuantAlpha = c.SmoothQuantAlpha, RepQuant = c.RepQuant, Rotation = c.Rotation.ToString().ToLowerInvariant(), Algorithm = AlgorithmInfo.From(c.Algorithm) };
+        { SmoothQuantAlpha = c.SmoothQuantAlpha, RepQuant = c.RepQuant, Rotation = c.Rotation.ToString().ToLowerInvariant(), Algorithm = AlgorithmInfo.From(c.Algorithm),
+            PackWeights = c.PackWeights };
 
     /// <summary>The config a manifest describes, with reduce-range fixed to the decision it records.</summary>
     public static QuantizerConfig ToConfig(ConfigInfo i) => new(
@@ -56,7 +57,8 @@ internal static class ManifestJson
         exportOpset: i.ExportOpset, weightOnlyKernel: ConfigNames.ParseWeightOnlyKernel(i.WeightOnlyKernel),
         matMulNBitsAccuracyLevel: i.MatMulNBitsAccuracyLevel, quantizeGraphOutputs: i.QuantizeGraphOutputs, quantizeOpTypes: i.QuantizeOpTypes,
         targetCpu: NoSaturation, crossLayerEqualization: i.CrossLayerEqualization,
-        smoothQuantAlpha: i.SmoothQuantAlpha, repQuant: i.RepQuant, rotation: Enum.Parse<Algorithms.RotationKind>(i.Rotation, ignoreCase: true));
+        smoothQuantAlpha: i.SmoothQuantAlpha, repQuant: i.RepQuant, rotation: Enum.Parse<Algorithms.RotationKind>(i.Rotation, ignoreCase: true))
+        { PackWeights = i.PackWeights };
 
     /// <summary>A CPU on which the defaults narrow nothing: with reduce-range recorded as true the config forces it, and
     /// recorded false must stay false whatever CPU reloads the manifest.</summary>

@@ -48,6 +48,8 @@ public sealed record ConfigInfo(string Mode, WeightsInfo Weights, ActivationsInf
     public string Rotation { get; init; } = "none";
     /// <summary>The weight algorithm and its settings; null for round to nearest.</summary>
     public AlgorithmInfo? Algorithm { get; init; }
+    /// <summary><see cref="QuantizerConfig.PackWeights"/>.</summary>
+    public bool PackWeights { get; init; } = true;
 }
 
 /// <summary>Settings of the weight algorithm (<see cref="AlgorithmConfig"/>); null settings took the algorithm's default.</summary>
@@ -86,6 +88,12 @@ public sealed record TensorEntry(string Name, string Kind, string Format, string
 {
     /// <summary>Weights: what the weight algorithm did (null for round to nearest).</summary>
     public Algorithms.AlgorithmOutcome? Algorithm { get; init; }
+
+    /// <summary>Weights stored bit-packed at this many bits per code (null: codes stored as the format's ONNX type). The
+    /// file then holds a uint8 initializer <c>&lt;codes&gt;_packed</c> of shape [⌈n/8⌉, b]: the n codes in row-major order
+    /// as one little-endian bit stream (code i in stream bits [i·b, (i+1)·b), signed codes stored as q + 2^(b−1)), and
+    /// standard ops that unpack it to the int8/uint8 codes the DequantizeLinear reads (docs/formats.md, "Packed storage").</summary>
+    public int? PackedBits { get; init; }
 }
 
 /// <summary>A node of the prepared float graph: quantized, or float with the reason.</summary>

@@ -1,3 +1,4 @@
+using LowBit.Formats;
 using LowBit.Graph;
 using LowBit.Tensors;
 
@@ -52,7 +53,7 @@ internal static class WeightOnlyRewriter
             PerChannel pc => Granularity.ResolveAxis(pc.Axis, 2) == 1,
             _ => true,
         };
-        if (!fits || w.Config.StorageBits is not (4 or 8)) return null;
+        if (!fits || w.Config.StorageBits is not (4 or 8) || w.Config.Format is not IntFormat) return null;  // FP8: DequantizeLinear
         if (n.OpType == "MatMul" && n.Inputs.Count == 2)
             return (MatMulNBitsPacker.Build(g, n, n.Inputs[0], weight, qp, kMajor: true, bias: null, config.MatMulNBitsAccuracyLevel), null);
         if (n.OpType != "Gemm" || (n.Get<long?>("transA") ?? 0) != 0 || (n.Get<long?>("transB") ?? 0) != 0 || (n.Get<float?>("alpha") ?? 1f) != 1f) return null;

@@ -46,9 +46,13 @@ public class ActivationQuantConfigTests
     {
         string? note = WeightQuantConfig.ContainerNote(FormatTable.Get(format), "weights");
         Assert.NotNull(note);
-        Assert.StartsWith($"{format} weights are stored in", note);
+        Assert.StartsWith($"{format} weights are stored bit-packed at {((IntFormat)FormatTable.Get(format)).Bits} bits per code", note);
         Assert.Contains($"({container})", note);
     }
+
+    [Fact]
+    public void ContainerNote_NarrowActivations_StayInContainers() =>
+        Assert.StartsWith("uint3 activations are stored in 4-bit containers (uint4)", WeightQuantConfig.ContainerNote(FormatTable.Get("uint3"), "activations"));
 
     [Theory]
     [InlineData("int4")]

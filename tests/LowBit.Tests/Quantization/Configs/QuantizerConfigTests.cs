@@ -73,8 +73,12 @@ public class QuantizerConfigTests
     [Fact]
     public void WeightConfig_FormatWithoutOnnxStorage_Impossible_AllRegisteredIntegerFormatsAccepted()
     {
-        // Every integer format in the table has an ONNX storage type, so each is a valid weight format.
-        foreach (var f in FormatTable.All) _ = new WeightQuantConfig(f);
+        // Every integer format in the table has an ONNX storage type, so each is a valid weight format, and so is FP8 (float8
+        // codes); the others (fp4, nf4, ternary, ...: no DequantizeLinear path yet) are refused with a usage error.
+        foreach (var f in FormatTable.All)
+            if (f.IntegerRange is not null) _ = new WeightQuantConfig(f);
+            else if (f.Name.StartsWith("fp8-", StringComparison.Ordinal)) _ = new WeightQuantConfig(f, scheme: QuantScheme.Symmetric);
+            else Assert.Equal(ErrorKind.Usage, Assert.Throws<LowBitException>(() => new WeightQuantConfig(f)).Kind);
         Assert.Contains("int4", WeightQuantConfig.StorableFormats());
     }
 
