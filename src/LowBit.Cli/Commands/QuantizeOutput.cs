@@ -49,12 +49,13 @@ internal sealed record QuantizeResult(
 
     public static IReadOnlyList<string> NotesFor(QuantizerConfig c)
     {
-        var formats = new List<(Formats.INumberFormat, string)> { (c.Weights.Format, "weights") };
+        string weights = c.PackWeights ? "weights" : "weights (--pack false)";  // ContainerNote: only "weights" are packed
+        var formats = new List<(Formats.INumberFormat, string)> { (c.Weights.Format, weights) };
         if (c.Activations is { } a) formats.Add((a.Format, "activations"));
         if (c.Recipe is { } r)
             foreach (var o in r.Nodes.Values)
             {
-                if (o.Weights is { } w) formats.Add((w.Format, "weights"));
+                if (o.Weights is { } w) formats.Add((w.Format, weights));
                 if (o.Activations is { } ra) formats.Add((ra.Format, "activations"));
             }
         return formats.Select(f => WeightQuantConfig.ContainerNote(f.Item1, f.Item2)).OfType<string>().Distinct().ToList();

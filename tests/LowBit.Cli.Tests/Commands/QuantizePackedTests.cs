@@ -50,6 +50,7 @@ public class QuantizePackedTests : IDisposable
         var plain = CliHarness.Run([.. args, "--out", h.PathOf("plain.onnx"), "--pack", "false"]);
         Assert.True(plain.Code == 0, plain.Err);
         Assert.DoesNotContain("Note: packed", plain.Out, StringComparison.Ordinal);
+        Assert.Contains("int2 weights (--pack false) are stored in 4-bit containers (int4)", plain.Out, StringComparison.Ordinal);
         // The file shrinks by the code bytes saved (3456 B) less two unpack subgraphs (≈ 1 KB each).
         long saved = new FileInfo(h.PathOf("plain.onnx")).Length - new FileInfo(h.PathOf("packed.onnx")).Length;
         Assert.InRange(saved, 3456 - 2 * 1280, 3456);
