@@ -51,6 +51,7 @@ internal sealed class QuantizeOptions
     public Option<int?> AlgorithmSamples { get; } = CommonOptions.AtLeast("--algorithm-samples", 1, "Calibration samples the algorithm runs over, the first N of --calib-data (default 128)");
     public Option<double?> BlockEntropy { get; } = CommonOptions.Number("--block-entropy", 0, exclusive: false, "BRECQ: merge neighbouring blocks (up to 8 layers) while the normalized entropy of the first one's output is at least T in [0, 1] (Q-VLM's entropy-guided partition)", "T");
     public Option<bool> ActOrder { get; } = new("--act-order") { Description = "GPTQ: quantize columns in order of decreasing Hessian diagonal (activation order)" };
+    public Option<string?> TokenImportance { get; } = new("--token-importance") { Description = "GPTQ: weigh each token in the layer Hessian by the attention it receives from the nearest attention Softmax: attention, or none (default) (RSQ, Sung et al. 2025)", HelpName = "attention|none" };
     public Option<string?> BiasCorrection { get; } = new("--bias-correction") { Description = $"Correct each layer's bias for the mean error quantization adds: {string.Join(", ", ConfigNames.BiasCorrections.Skip(1))} (empirical when given without a value; Nagel et al. 2019)", HelpName = "KIND", Arity = ArgumentArity.ZeroOrOne };
     public Option<string[]> QuantizeOps { get; } = new("--quantize-ops") { Description = $"Also quantize these optional op types (comma-separated or repeated): {string.Join(", ", QuantizerConfig.OptionalOpTypes)}, or all", HelpName = "OPS", Arity = ArgumentArity.ZeroOrMore };
     public Option<string[]> Exclude { get; } = new("--exclude", "-x") { Description = "Keep a node (by name) or every node of an op type float (repeatable)", HelpName = "NODE_OR_OPTYPE", Arity = ArgumentArity.ZeroOrMore };
@@ -66,7 +67,7 @@ internal sealed class QuantizeOptions
     public IEnumerable<Symbol> All =>
     [
         Model, Out, Force, Mode, Weights, Granularity, Scheme, WeightRange, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
-        Stream, CalibCache, ReduceRange, Pack, Cle, SmoothQuant, RepQuant, Rotate, Algorithm, Iterations, AlgorithmSamples, ActOrder, BlockEntropy, BiasCorrection, QuantizeOps, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
+        Stream, CalibCache, ReduceRange, Pack, Cle, SmoothQuant, RepQuant, Rotate, Algorithm, Iterations, AlgorithmSamples, ActOrder, TokenImportance, BlockEntropy, BiasCorrection, QuantizeOps, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
     ];
 
     /// <summary>The mode the flags ask for: --mode, else weight-only when --activations none, else static.</summary>
@@ -141,9 +142,17 @@ internal sealed class QuantizeOptions
         var alg = pr.GetValue(Algorithm) is string a ? Flag("--algorithm", a, ConfigNames.ParseAlgorithm) : WeightAlgorithm.Nearest;
         var bc = pr.GetResult(BiasCorrection) is null ? BiasCorrectionKind.None
             : pr.GetValue(BiasCorrection) is string b ? Flag("--bias-correction", b, ConfigNames.ParseBiasCorrection) : BiasCorrectionKind.Empirical;
+        var tokens = pr.GetValue(TokenImportance) is string t ? Flag("--token-importance", t, ParseTokenWeighting) : TokenWeighting.None;
         return new AlgorithmConfig(alg, pr.GetValue(Iterations), pr.GetValue(AlgorithmSamples), actOrder: pr.GetValue(ActOrder), biasCorrection: bc,
-            blockEntropy: pr.GetValue(BlockEntropy));
+            blockEntropy: pr.GetValue(BlockEntropy), tokenWeighting: tokens);
     }
+
+    private static TokenWeighting ParseTokenWeighting(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "none" => TokenWeighting.None,
+        "attention" => TokenWeighting.Attention,
+        _ => throw new LowBitException(ErrorKind.Usage, "unknown token importance; use attention or none"),
+    };
 
     private static Quantization.Algorithms.RotationKind ParseRotation(string s) => s.Trim().ToLowerInvariant() switch
     {

@@ -46,6 +46,10 @@ internal static class WeightAlgorithms
             p.Activations, samples, copts.Streams, copts.Threads ?? Environment.ProcessorCount);
         var algorithm = Create(config.Algorithm);
         var rng = new Random(config.Seed);
+        var attention = config.TokenWeighting == TokenWeighting.Attention
+            ? layers.ToDictionary(l => l, l => TokenImportance.NearestAttention(g, l.Node)) : null;
+        if (attention is not null && attention.Values.All(a => a is null))
+            warnings.Add($"{config}: the model has no attention Softmax (one read by a MatMul as P·V); every token weighs the same");
         for (int li = 0; li < layers.Count; li++)
         {
             ct.ThrowIfCancellationRequested();
@@ -57,7 +61,7 @@ internal static class WeightAlgorithms
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var data = samples.Count == 0 ? null
                 : LayerCapture.Run(sim, layer, new LayerNeeds(true, algorithm?.Needs.Hessian ?? false,
-                    (algorithm?.Needs.Means ?? false) || config.BiasCorrection == BiasCorrectionKind.Empirical), config.QuantizedInputs, rng, ct);
+                    (algorithm?.Needs.Means ?? false) || config.BiasCorrection == BiasCorrectionKind.Empirical, attention?[layer]), config.QuantizedInputs, rng, ct);
             var nearest = grid.NearestAll(w);
             var captured = clock.Elapsed;
             var solution = algorithm is null
@@ -76,6 +80,7 @@ internal static class WeightAlgorithms
             double? after = data is null ? null : OutputError(layer, w, solution.Weights, BiasShift(bias, newBias), data);
             layer.WriteMatrix(sim.Quantized, solution.Weights);
             if (newBias is not null) SetBias(sim.Quantized, layer, newBias);
+            if (data is { TokenWeighted: true }) solution = solution with { Summary = solution.Summary + ", token-weighted Hessian" };
             outcomes[layer.Weight] = new AlgorithmOutcome(config.ToString(), solution.Summary, before, after);
             progress?.Report(new AlgorithmProgress(li + 1, layers.Count, $"{layer}: {solution.Summary}{(before is null ? "" : $"; output error {before:G3} → {after:G3}")}; {Seconds(captured)} capture, {Seconds(clock.Elapsed - captured)} solve"));
         }

@@ -25,6 +25,15 @@ public enum BiasCorrectionKind
     Analytic,
 }
 
+/// <summary>How GPTQ weighs the calibration tokens in its layer Hessian.</summary>
+public enum TokenWeighting
+{
+    /// <summary>Every input vector counts the same (GPTQ).</summary>
+    None,
+    /// <summary>RSQ's attention concentration: each token by the attention it receives (Algorithms/Layers/TokenImportance.cs).</summary>
+    Attention,
+}
+
 /// <summary>
 /// Settings of the post-training algorithms that pick weight codes (Quantization/Algorithms/). Every setting left null
 /// takes the algorithm's default (see docs/quantization.md for how the defaults were measured). Validated here: a bad
@@ -59,10 +68,13 @@ public sealed record AlgorithmConfig
     public int? BatchRows { get; }
     /// <summary>AdaRound: weight λ of the rounding regularizer.</summary>
     public double? Regularization { get; }
+    /// <summary>GPTQ: token weighting of the layer Hessian (RSQ).</summary>
+    public TokenWeighting TokenWeighting { get; }
 
     public AlgorithmConfig(WeightAlgorithm algorithm = WeightAlgorithm.Nearest, int? iterations = null, int? samples = null,
         bool quantizedInputs = true, bool actOrder = false, double dampening = 0.01, BiasCorrectionKind biasCorrection = BiasCorrectionKind.None,
-        int seed = 0, double? learningRate = null, int? batchRows = null, double? regularization = null, double? blockEntropy = null, int maxBlockLayers = 8)
+        int seed = 0, double? learningRate = null, int? batchRows = null, double? regularization = null, double? blockEntropy = null, int maxBlockLayers = 8,
+        TokenWeighting tokenWeighting = TokenWeighting.None)
     {
         if (iterations is < 1) throw QuantizerConfig.Usage($"algorithm iterations must be ≥ 1, got {iterations}");
         if (samples is < 1) throw QuantizerConfig.Usage($"algorithm samples must be ≥ 1, got {samples}");
@@ -70,6 +82,8 @@ public sealed record AlgorithmConfig
         if (actOrder && algorithm != WeightAlgorithm.Gptq) throw QuantizerConfig.Usage("act-order is a GPTQ setting; add --algorithm gptq");
         if (blockEntropy is double be && !(be >= 0 && be <= 1)) throw QuantizerConfig.Usage($"block entropy threshold must be in [0, 1], got {be}");
         if (blockEntropy is not null && algorithm != WeightAlgorithm.Brecq) throw QuantizerConfig.Usage("the entropy-guided block partition is a BRECQ setting; add --algorithm brecq");
+        if (tokenWeighting != TokenWeighting.None && algorithm != WeightAlgorithm.Gptq)
+            throw QuantizerConfig.Usage("token importance weights GPTQ's Hessian (RSQ); add --algorithm gptq");
         if (maxBlockLayers < 1) throw QuantizerConfig.Usage($"the largest block must hold at least 1 layer, got {maxBlockLayers}");
         if (algorithm == WeightAlgorithm.Brecq && biasCorrection != BiasCorrectionKind.None)
             throw QuantizerConfig.Usage("BRECQ reconstructs whole blocks from their quantized inputs; bias correction does not combine with it");
@@ -89,6 +103,7 @@ public sealed record AlgorithmConfig
         Regularization = regularization;
         BlockEntropy = blockEntropy;
         MaxBlockLayers = maxBlockLayers;
+        TokenWeighting = tokenWeighting;
     }
 
     /// <summary>Whether anything beyond round to nearest runs (then calibration data is needed, except for analytic bias correction).</summary>
@@ -96,5 +111,5 @@ public sealed record AlgorithmConfig
 
     public bool IsNearest => Algorithm == WeightAlgorithm.Nearest && BiasCorrection == BiasCorrectionKind.None;
 
-    public override string ToString() => ConfigNames.Name(Algorithm) + (BiasCorrection == BiasCorrectionKind.None ? "" : " + bias correction (" + ConfigNames.Name(BiasCorrection) + ")");
+    public override string ToString() => ConfigNames.Name(Algorithm) + (TokenWeighting == TokenWeighting.Attention ? " (attention token importance)" : "") + (BiasCorrection == BiasCorrectionKind.None ? "" : " + bias correction (" + ConfigNames.Name(BiasCorrection) + ")");
 }

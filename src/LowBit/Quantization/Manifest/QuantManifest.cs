@@ -56,9 +56,12 @@ public sealed record ConfigInfo(string Mode, WeightsInfo Weights, ActivationsInf
 public sealed record AlgorithmInfo(string Name, int? Iterations, int? Samples, bool QuantizedInputs, bool ActOrder, double Dampening,
     string BiasCorrection, int Seed, double? BlockEntropy = null, double? LearningRate = null, int? BatchRows = null, double? Regularization = null)
 {
+    /// <summary>GPTQ's token weighting ("none", "attention").</summary>
+    public string TokenImportance { get; init; } = "none";
+
     internal static AlgorithmInfo? From(AlgorithmConfig a) => a.IsNearest ? null
         : new(ConfigNames.Name(a.Algorithm), a.Iterations, a.Samples, a.QuantizedInputs, a.ActOrder, a.Dampening, ConfigNames.Name(a.BiasCorrection), a.Seed, a.BlockEntropy,
-            a.LearningRate, a.BatchRows, a.Regularization);
+            a.LearningRate, a.BatchRows, a.Regularization) { TokenImportance = a.TokenWeighting.ToString().ToLowerInvariant() };
 }
 
 /// <summary>The CPU the defaults were chosen for and the decision.</summary>

@@ -7,7 +7,9 @@ namespace LowBit.Quantization.Algorithms.Layers;
 /// Captures a layer's <see cref="LayerData"/> in one pass of <see cref="QuantSimulation"/> over the kept samples. Memory is
 /// bounded independently of the sample count: about <see cref="TargetRows"/> sampled rows per group (spread evenly over
 /// the samples, random positions within each), and at most <see cref="MaxHessianPositions"/> positions per sample enter
-/// the Hessian and the means (evenly strided), each added to a [Cols, Cols] accumulator.
+/// the Hessian and the means (evenly strided), each added to a [Cols, Cols] accumulator. With
+/// <see cref="LayerNeeds.ImportanceOf"/> each Hessian vector is scaled by its token's importance first (RSQ); a batch whose
+/// rows do not map to the attention's tokens adds unweighted vectors, and <see cref="LayerData.TokenWeighted"/> is then false.
 /// </summary>
 internal static class LayerCapture
 {
@@ -26,7 +28,9 @@ internal static class LayerCapture
         bool dense = needs.Hessian || needs.Means;
         long meanCount = 0;
         int rowCount = 0;
-        sim.RunBatched([layer.Input], quantizedInputs, (count, f, q) =>
+        bool weighted = needs.ImportanceOf is not null;
+        string[] names = needs.ImportanceOf is { } att ? [layer.Input, att] : [layer.Input];
+        sim.RunBatched(names, quantizedInputs, (count, f, q) =>
         {
             var pf = new Patches(layer, f[layer.Input]);
             var pq = q is null ? pf : new Patches(layer, q[layer.Input]);
@@ -39,6 +43,8 @@ internal static class LayerCapture
             int stride = Math.Max(1, (pf.Positions + MaxHessianPositions * count - 1) / (MaxHessianPositions * count));
             var all = Enumerable.Range(0, (pf.Positions + stride - 1) / stride).Select(i => i * stride).ToArray();
             meanCount += all.Length;
+            var importance = needs.Hessian && needs.ImportanceOf is { } a ? TokenImportance.PerRow(f[a], pf.Positions) : null;
+            if (importance is null) weighted = false;
             for (int g = 0; g < groups; g++)
             {
                 if (needs.Rows)
@@ -48,7 +54,7 @@ internal static class LayerCapture
                 }
                 if (!dense) continue;
                 var xq = pq.Gather(all, g);
-                if (hessian is not null) AddGram(xq, all.Length, cols, hessian[g]);
+                if (hessian is not null) AddGram(importance is null ? xq : Scaled(xq, all, importance, cols), all.Length, cols, hessian[g]);
                 if (fMean is null || qMean is null) continue;
                 AddColumnSums(ReferenceEquals(pq, pf) ? xq : pf.Gather(all, g), cols, fMean[g]);
                 AddColumnSums(xq, cols, qMean[g]);
@@ -69,6 +75,7 @@ internal static class LayerCapture
             FloatMean = fMean,
             QuantMean = qMean,
             HessianVectors = meanCount,
+            TokenWeighted = hessian is not null && weighted,
         };
     }
 
@@ -81,6 +88,18 @@ internal static class LayerCapture
         var a = set.ToArray();
         Array.Sort(a);
         return a;
+    }
+
+    /// <summary>Row i of <paramref name="x"/> times the importance of the position it was gathered from.</summary>
+    private static float[] Scaled(float[] x, int[] positions, float[] importance, int cols)
+    {
+        var r = new float[x.Length];
+        for (int i = 0; i < positions.Length; i++)
+        {
+            float s = importance[positions[i]];
+            for (int k = 0; k < cols; k++) r[i * cols + k] = x[i * cols + k] * s;
+        }
+        return r;
     }
 
     private static void AddColumnSums(float[] x, int cols, double[] sums)

@@ -2,7 +2,9 @@ namespace LowBit.Quantization.Algorithms.Layers;
 
 /// <summary>What a layer-wise algorithm needs captured for its layer (the Hessian and the means cost a pass over up to
 /// 4096 positions per sample, so they are captured only when asked).</summary>
-internal readonly record struct LayerNeeds(bool Rows, bool Hessian, bool Means = false);
+/// <see cref="ImportanceOf"/>: the attention probabilities whose <see cref="TokenImportance"/> weighs the Hessian's
+/// vectors (RSQ); null for the plain Hessian.
+internal readonly record struct LayerNeeds(bool Rows, bool Hessian, bool Means = false, string? ImportanceOf = null);
 
 /// <summary>
 /// One layer's data, per group g (Conv groups; 1 otherwise), from the kept calibration samples:
@@ -21,6 +23,8 @@ internal sealed class LayerData
     public double[][]? FloatMean { get; init; }
     public double[][]? QuantMean { get; init; }
     public long HessianVectors { get; init; }
+    /// <summary>Whether the Hessian is token-importance weighted (H = (1/N)·Σ r_t²·x_t·x_tᵀ, <see cref="TokenImportance"/>).</summary>
+    public bool TokenWeighted { get; init; }
 }
 
 /// <summary>
