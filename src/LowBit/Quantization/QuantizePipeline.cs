@@ -182,7 +182,8 @@ internal static class QuantizePipeline
         {
             // MatMul is fused by ONNX Runtime (DQ→MatMul becomes MatMulNBits); Conv never is, Gemm only with transB = 0 and
             // no activation merged into it first.
-            var slow = plan.Weights.Values.Where(w => w.Node.OpType is "Conv" or "ConvTranspose" || (w.Node.OpType == "Gemm" && !nbits.Contains(keys[w.Node])))
+            var slow = plan.Weights.Values.Where(w => !WeightQuantConfig.IsLookup(w.Config.Format))
+                .Where(w => w.Node.OpType is "Conv" or "ConvTranspose" || (w.Node.OpType == "Gemm" && !nbits.Contains(keys[w.Node])))
                 .Select(w => keys[w.Node]).Distinct().ToList();
             if (slow.Count > 0)
                 yield return $"weight-only {string.Join(", ", slow.Take(5))}{(slow.Count > 5 ? $" and {slow.Count - 5} more" : "")}: ONNX Runtime may have no fused kernel for these and then dequantizes the weights on every run (smaller file, slower than float)";
@@ -191,12 +192,26 @@ internal static class QuantizePipeline
         {
             // Packed weights unpack to int8/uint8 codes, which ONNX Runtime's constant folding makes an initializer before
             // its QDQ fusions run: per channel or per tensor they get the integer kernels.
-            var unfused = plan.Weights.Where(kv => (kv.Value.Config.StorageBits != 8 && !packed.ContainsKey(kv.Key)) || kv.Value.Granularity is PerGroup)
+            var unfused = plan.Weights.Where(kv => !WeightQuantConfig.IsLookup(kv.Value.Config.Format)
+                    && ((kv.Value.Config.StorageBits != 8 && !packed.ContainsKey(kv.Key)) || kv.Value.Granularity is PerGroup))
                 .Select(kv => keys[kv.Value.Node]).Distinct().ToList();
             if (unfused.Count > 0)
                 yield return $"{string.Join(", ", unfused.Take(5))}{(unfused.Count > 5 ? $" and {unfused.Count - 5} more" : "")}: ONNX Runtime's integer kernels take 8-bit per-tensor/per-channel weights; these run DequantizeLinear + float op";
         }
         if (Fp8Note(config, plan, keys) is string fp8) yield return fp8;
+        if (LookupNote(plan, keys) is string lookup) yield return lookup;
+    }
+
+    /// <summary>Lookup-format weights (fp4, nf4, binary, PoT, APoT; Qdq/LookupWeights.cs): ONNX Runtime folds the unpack,
+    /// table lookup and scaling into a float32 initializer at session start and runs the float op.</summary>
+    internal static string? LookupNote(QdqPlan plan, IReadOnlyDictionary<Node, string> keys)
+    {
+        var marks = plan.Weights.Values.Where(w => WeightQuantConfig.IsLookup(w.Config.Format)).ToList();
+        if (marks.Count == 0) return null;
+        var nodes = marks.Select(w => keys[w.Node]).Distinct().ToList();
+        string formats = string.Join(", ", marks.Select(w => w.Config.Format.Name).Distinct());
+        return $"{formats} weights ({string.Join(", ", nodes.Take(5))}{(nodes.Count > 5 ? $" and {nodes.Count - 5} more" : "")}): stored as packed codes + lookup table, " +
+            "which ONNX Runtime turns into float32 weights at session start (constant folding) and then runs the float ops (size, not speed)";
     }
 
     /// <summary>FP8 weights or activations: ONNX Runtime 1.31's CPU provider has no float8 compute kernels, so it

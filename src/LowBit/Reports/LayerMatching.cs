@@ -36,7 +36,9 @@ internal sealed record MatchPoint(PointKind Kind, string RefName, string? PreNam
 /// Conv/ConvTranspose/Gemm/MatMul are weights; others are constants.</item>
 /// <item>Every other output of a non-Q/DQ node whose name exists in the float graph: compared by name ("float").</item>
 /// </list>
-/// Codes stored bit-packed (an unpack subgraph of initializers feeding the DequantizeLinear) count as stored codes. Anything
+/// Codes stored bit-packed (an unpack subgraph of initializers feeding the DequantizeLinear) count as stored codes. A lookup
+/// weight (Mul(Gather(table, codes), scale) writing a float initializer's name, Quantization/Qdq/LookupWeights.cs) is a
+/// static weight compared with that initializer. Anything
 /// else quantized (MatMulNBits' packed weights, DequantizeLinear of computed codes) is listed as unmatched.
 /// </summary>
 internal static class LayerMatching
@@ -105,6 +107,17 @@ internal static class LayerMatching
             }
             points.Add(new(Kind(readers, post, stored.DType), refName, null, post, readers.FirstOrDefault(), QuantFormat.Of(quantized, dq, producers),
                 AlignLayout(refInit[refName], readers, refNodes)));
+        }
+
+        // Lookup weights (Quantization/Qdq/LookupWeights.cs): Mul(Gather(table, codes), scale) writes the float weight's name.
+        foreach (var mul in quantized.Nodes.Where(n => n.OpType == "Mul" && n.Domain == "" && n.Inputs.Count == 2 && refInit.ContainsKey(n.Outputs[0])))
+        {
+            if (!producers.TryGetValue(mul.Inputs[0], out var gather) || gather.OpType != "Gather" || !quantized.Initializers.ContainsKey(gather.Inputs[0]))
+                continue;
+            string post = mul.Outputs[0];
+            var readers = Readers(post);
+            points.Add(new(Kind(readers, post, null), post, null, post, readers.FirstOrDefault(), QuantFormat.OfLookup(quantized, mul, gather, producers),
+                AlignLayout(refInit[post], readers, refNodes)));
         }
 
         var taken = new HashSet<string>(points.Select(p => p.PostName), StringComparer.Ordinal);

@@ -11,6 +11,8 @@ namespace LowBit.Reports;
 /// <c>PackedCodes</c> unpack subgraph feeding the DequantizeLinear), int<i>b</i>/uint<i>b</i> at the stored width b.</item>
 /// <item><see cref="Granularity"/>: "per-tensor" (one scale), "per-channel" (a 1-D scale, along <see cref="Axis"/>,
 /// default 1 as in ONNX), "per-group" (a block_size attribute or a scale of rank ≥ 2).</item>
+/// <item>Lookup weights (packed codes → Gather from a grid table → Mul by the scale, no DequantizeLinear): see
+/// <see cref="OfLookup"/>.</item>
 /// <item><see cref="ClipMin"/>/<see cref="ClipMax"/>: the representable real range s·(qmin − z) … s·(qmax − z) of an
 /// integer type, ±s·max-finite of a float type; per channel/group the envelope over all scales. Null when the scale or
 /// zero point is not an initializer.</item>
@@ -69,6 +71,44 @@ public sealed record QuantFormat(string Type, int Bits, string Granularity, int?
         string typeName = packed is { Bits: var b2 } ? (type == DType.Int8 ? "int" : "uint") + b2 : type.Name();
         return new QuantFormat(typeName, packed?.Bits ?? CodeBits(type), granularity, perTensor ? null : axis, block is long bb ? (int)bb : null,
             scale?.Length ?? 0, sMin, sMax, zp, clipMin, clipMax);
+    }
+
+    /// <summary>The format of a lookup weight (Quantization/Qdq/LookupWeights.cs): <paramref name="mul"/> = Mul(<paramref name="gather"/>
+    /// = Gather(table, codes), S). <see cref="Type"/> is the registered format whose grid table equals the file's table
+    /// (else "lookup<i>b</i>"), <see cref="Bits"/> = log2 of the table length; S is a scalar (per tensor), an initializer with
+    /// one non-1 dimension (per channel, along it) or Gather(blocked scales, block index, axis) (per group). Clip range:
+    /// s·min(table) … s·max(table), enveloped over the scales.</summary>
+    internal static QuantFormat OfLookup(Graph.Graph g, Node mul, Node gather, IReadOnlyDictionary<string, Node> producers)
+    {
+        var table = g.Initializers[gather.Inputs[0]].ToFloatArray();
+        int bits = System.Numerics.BitOperations.Log2((uint)Math.Max(table.Length, 1));
+        string type = Formats.FormatTable.All.FirstOrDefault(f => Quantization.Qdq.LookupWeights.Applies(f)
+            && Quantization.Qdq.LookupWeights.Table(f).AsSpan().SequenceEqual(table))?.Name ?? $"lookup{bits}";
+        Tensor? scale = g.Initializers.GetValueOrDefault(mul.Inputs[1]);
+        string granularity = "per-tensor";
+        int? axis = null, block = null;
+        if (scale is null && producers.TryGetValue(mul.Inputs[1], out var sg) && sg.OpType == "Gather"
+            && g.Initializers.GetValueOrDefault(sg.Inputs[0]) is Tensor blocked && g.Initializers.GetValueOrDefault(sg.Inputs[1]) is Tensor index)
+        {
+            scale = blocked;
+            granularity = "per-group";
+            axis = (int)(sg.Get<long?>("axis") ?? 0);
+            block = index.ToInt64Array().Count(i => i == 0);
+        }
+        else if (scale is { Length: > 1 })
+        {
+            granularity = "per-channel";
+            axis = Array.FindIndex(scale.Shape, d => d == scale.Length);
+        }
+        double? sMin = null, sMax = null, clipMin = null, clipMax = null;
+        if (scale is { Length: > 0 } && table.Length > 0)
+        {
+            var sv = scale.ToFloatArray();
+            (sMin, sMax) = (sv.Min(), sv.Max());
+            clipMin = sv.Min(x => x * (double)table.Min());
+            clipMax = sv.Max(x => x * (double)table.Max());
+        }
+        return new QuantFormat(type, bits, granularity, axis, block, scale?.Length ?? 0, sMin, sMax, granularity == "per-tensor" ? 0 : null, clipMin, clipMax);
     }
 
     /// <summary>Bits of one code of <paramref name="t"/> (4 for packed int4/uint4/float4).</summary>

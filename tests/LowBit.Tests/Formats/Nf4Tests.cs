@@ -93,12 +93,14 @@ public class Nf4Tests
     }
 
     [Fact]
-    public void WeightQuantConfig_Nf4_RefusedNamingStorableFormats()
+    public void WeightQuantConfig_Nf4_AcceptedSymmetricRefusedAsymmetric()
     {
-        var e = Assert.Throws<LowBitException>(() => new WeightQuantConfig(FormatTable.Get("nf4")));
+        // nf4 weights export as packed codes + lookup table (Qdq/LookupWeights.cs); the grid has no zero point.
+        Assert.Equal("nf4", new WeightQuantConfig(FormatTable.Get("nf4")).Format.Name);
+        var e = Assert.Throws<LowBitException>(() => new WeightQuantConfig(FormatTable.Get("nf4"), scheme: QuantScheme.Asymmetric));
         Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("nf4", e.Message);
-        Assert.Contains("int8", e.Message);
+        Assert.Contains("symmetric", e.Message);
         Assert.DoesNotContain("\n", e.Message);
     }
 }

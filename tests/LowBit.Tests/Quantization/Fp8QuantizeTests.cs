@@ -154,10 +154,14 @@ public class Fp8QuantizeTests
     [Theory]
     [InlineData("nf4")]
     [InlineData("fp4")]
-    public void WeightQuantConfig_NotYetStorable_ListsStorableFormatsIncludingFp8(string name)
+    public void ActivationQuantConfig_LookupFormat_UsageErrorListsActivationFormatsIncludingFp8(string name)
     {
-        var x = Assert.Throws<LowBitException>(() => new WeightQuantConfig(FormatTable.Get(name)));
+        // fp4/nf4 are weight formats now (packed codes + lookup table); as activations they are refused, naming the
+        // activation formats, which include FP8 but not the lookup formats.
+        var x = Assert.Throws<LowBitException>(() => new ActivationQuantConfig(FormatTable.Get(name)));
         Assert.Equal(ErrorKind.Usage, x.Kind);
+        Assert.Contains(name, x.Message);
+        Assert.Contains("weights only", x.Message);
         Assert.Contains("fp8-e4m3", x.Message);
         Assert.Contains("int8", x.Message);
         Assert.DoesNotContain("nf4,", x.Message);

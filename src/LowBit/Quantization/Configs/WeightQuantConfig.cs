@@ -8,10 +8,11 @@ namespace LowBit.Quantization;
 public enum WeightRange { MinMax, Mse }
 
 /// <summary>
-/// Weight quantization: integer format, granularity, scheme and range method. Weights are stored in the exported file as
+/// Weight quantization: number format, granularity, scheme and range method. Weights are stored in the exported file as
 /// integers of the format's ONNX type (int8, uint8, int4, …) with a DequantizeLinear, so the file shrinks.
-/// Integer formats with an ONNX element type and FP8 (float8 codes, symmetric, per tensor or per channel) can be stored
-/// that way; others are rejected naming the ones that can.
+/// Integer formats with an ONNX element type and FP8 (float8 codes, symmetric, per tensor or per channel) are stored
+/// that way; fp4, nf4, binary, pot* and apot* (symmetric, any granularity) as packed codes + lookup table
+/// (Qdq/LookupWeights.cs); others are rejected naming the ones that can.
 /// </summary>
 public sealed record WeightQuantConfig
 {
@@ -45,20 +46,29 @@ public sealed record WeightQuantConfig
     internal static bool IsFloat8(INumberFormat f) =>
         f.IntegerRange is null && f.OnnxType is DType.Float8E4M3FN or DType.Float8E5M2;
 
-    /// <summary>Usage error unless <paramref name="f"/> can be written as QuantizeLinear/DequantizeLinear codes: an integer
-    /// format with an ONNX type, or FP8 with the symmetric scheme (float grids have no zero point).</summary>
+    /// <summary>True for the formats exported as packed grid codes + lookup table (fp4, nf4, binary, pot*, apot*: no integer
+    /// grid, not FP8): weights only, symmetric (z = 0), Qdq/LookupWeights.cs.</summary>
+    internal static bool IsLookup(INumberFormat f) => Qdq.LookupWeights.Applies(f);
+
+    /// <summary>Usage error unless <paramref name="f"/> can be written as <paramref name="what"/> codes: an integer
+    /// format with an ONNX type, FP8 with the symmetric scheme (float grids have no zero point), or, for weights only, a
+    /// lookup format (symmetric).</summary>
     internal static void CheckStorable(INumberFormat f, QuantScheme scheme, string what)
     {
-        if (IsFloat8(f))
+        bool weight = what == "weight";
+        if (IsLookup(f) && !weight)
+            throw new LowBitException(ErrorKind.Usage,
+                $"{what} format '{f.Name}' is a lookup format (packed codes + table, weights only); {what} formats: {string.Join(", ", StorableFormats(weights: false))}");
+        if (IsFloat8(f) || IsLookup(f))
         {
             if (scheme == QuantScheme.Asymmetric)
                 throw new LowBitException(ErrorKind.Usage,
-                    $"{what} format '{f.Name}' is a float grid with no zero point: use the symmetric scheme (sym), not asym");
+                    $"{what} format '{f.Name}' is a {(IsFloat8(f) ? "float" : "non-uniform")} grid with no zero point: use the symmetric scheme (sym), not asym");
             return;
         }
         if (f.IntegerRange is null || f.OnnxType is null)
             throw new LowBitException(ErrorKind.Usage,
-                $"{what} format '{f.Name}' cannot be stored as QuantizeLinear/DequantizeLinear codes yet; formats that can: {string.Join(", ", StorableFormats())}");
+                $"{what} format '{f.Name}' cannot be stored in an ONNX file yet; formats that can: {string.Join(", ", StorableFormats(weight))}");
     }
 
     /// <summary>The same weights with an explicit range.</summary>
@@ -70,8 +80,8 @@ public sealed record WeightQuantConfig
     /// <summary>int4 symmetric in groups of <paramref name="size"/> along K (weight-only LLM-style).</summary>
     public static WeightQuantConfig Int4Group(int size = 32) => new(FormatTable.Get("int4"), new WeightGranularity.Group(size));
 
-    /// <summary>Bits of storage per weight code (8 for int5..int8, 4 for int2..int4).</summary>
-    internal int StorageBits => Format.OnnxType is { } t ? Tensors.DTypes.BitsPerElement(t) : 32;
+    /// <summary>Bits of storage per weight code (8 for int5..int8, 4 for int2..int4; b for lookup formats, stored packed).</summary>
+    internal int StorageBits => IsLookup(Format) ? Qdq.LookupWeights.Bits(Format) : Format.OnnxType is { } t ? Tensors.DTypes.BitsPerElement(t) : 32;
 
     /// <summary>Null when each code fills its ONNX element type; otherwise a one-line note on how the narrower codes are
     /// stored (int2/int3 use a 4-bit type, int5..int7 an 8-bit one). <paramref name="what"/> names the tensors: "weights"
@@ -85,8 +95,9 @@ public sealed record WeightQuantConfig
                 : $"{format.Name} {what} are stored in {stored}-bit containers ({t.Name()}): the file is as large as with {stored}-bit codes; only {1 << bits} of the {1 << stored} code values are used"
             : null;
 
-    internal static IEnumerable<string> StorableFormats() =>
-        FormatTable.All.Where(f => (f.IntegerRange is not null && f.OnnxType is not null) || IsFloat8(f)).Select(f => f.Name);
+    /// <summary>Formats that can be exported: integer formats with an ONNX type and FP8, plus (weights) the lookup formats.</summary>
+    internal static IEnumerable<string> StorableFormats(bool weights = true) =>
+        FormatTable.All.Where(f => (f.IntegerRange is not null && f.OnnxType is not null) || IsFloat8(f) || (weights && IsLookup(f))).Select(f => f.Name);
 
     public override string ToString() => $"{Format.Name} {Scheme.ToString().ToLowerInvariant()} {Granularity}{(Range == WeightRange.Mse ? " mse" : "")}";
 }

@@ -10,6 +10,9 @@ internal static class ManifestBuilder
     /// <summary>Scales (and zero points) written in full up to this count; larger sets keep only their hash.</summary>
     public const int InlineLimit = 4096;
 
+    /// <summary><see cref="TensorEntry.Export"/> of weights stored as packed codes + lookup table (Qdq/LookupWeights.cs).</summary>
+    public const string LookupExport = "lookup";
+
     public static List<TensorEntry> Tensors(QdqPlan plan, QdqParams p, IReadOnlyDictionary<string, int[]> weightShapes,
         IReadOnlyDictionary<Node, string> nodeKeys, IReadOnlyDictionary<string, List<string>> readers, string weightExport,
         IReadOnlyCollection<string> matMulNBitsNodes)
@@ -27,8 +30,11 @@ internal static class ManifestBuilder
         }
         foreach (var (name, w) in plan.Weights)
         {
-            var export = matMulNBitsNodes.Contains(nodeKeys[w.Node]) ? "MatMulNBits" : weightExport;
-            list.Add(Entry(name, "weight", p.Weights[name], ConfigNames.Name(w.Config.Scheme), weightShapes[name], null, null, Readers(name), export));
+            var q = p.Weights[name];
+            bool lookup = LookupWeights.Applies(q.Format) && weightExport == "DequantizeLinear";
+            var export = lookup ? LookupExport : matMulNBitsNodes.Contains(nodeKeys[w.Node]) ? "MatMulNBits" : weightExport;
+            var entry = Entry(name, "weight", q, ConfigNames.Name(w.Config.Scheme), weightShapes[name], null, null, Readers(name), export);
+            list.Add(lookup ? entry with { PackedBits = LookupWeights.Bits(q.Format) } : entry);
         }
         foreach (var (name, c) in plan.Constants)
             list.Add(Entry(name, "constant", p.Constants[name], ConfigNames.Name(c.Config.Scheme), weightShapes[name], null, null, Readers(name), "DequantizeLinear"));

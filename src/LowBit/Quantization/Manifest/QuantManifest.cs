@@ -95,7 +95,9 @@ public sealed record TensorEntry(string Name, string Kind, string Format, string
     /// <summary>Weights stored bit-packed at this many bits per code (null: codes stored as the format's ONNX type). The
     /// file then holds a uint8 initializer <c>&lt;codes&gt;_packed</c> of shape [⌈n/8⌉, b]: the n codes in row-major order
     /// as one little-endian bit stream (code i in stream bits [i·b, (i+1)·b), signed codes stored as q + 2^(b−1)), and
-    /// standard ops that unpack it to the int8/uint8 codes the DequantizeLinear reads (docs/formats.md, "Packed storage").</summary>
+    /// standard ops that unpack it to the int8/uint8 codes the DequantizeLinear reads (docs/formats.md, "Packed storage").
+    /// With <see cref="Export"/> = "lookup" (fp4, nf4, binary, PoT, APoT) the unsigned codes index a float32 table of the
+    /// format's grid instead, times the scale (docs/formats.md, "Lookup-table export").</summary>
     public int? PackedBits { get; init; }
 }
 

@@ -15,6 +15,8 @@ internal static class QdqNodes
     /// <paramref name="output"/> (default: the same name). Returns the DQ node (not yet in the graph).</summary>
     public static Node DequantizedInitializer(Graph.Graph g, string name, QuantParams p, string? output = null)
     {
+        if (LookupWeights.Applies(p.Format))
+            throw new InvalidOperationException($"'{name}': {p.Format.Name} has no DequantizeLinear codes; it is exported by LookupWeights.Replace");
         var t = g.Initializers[name];
         var codes = Affine.Quantize(t.DType == DType.Float32 ? t : Tensor.FromArray(t.ToFloatArray(), t.Shape), p);
         string q = AddInitializer(g, name + "_quantized", codes);

@@ -10,7 +10,8 @@ namespace LowBit.Quantization.Qdq;
 /// read by every reader of T (one Q per tensor, shared by all consumers); members of a scale group share one scale and
 /// zero-point initializer. A graph output keeps its float value unless the config quantizes outputs (then the producer
 /// writes <c>T_float</c> and the DequantizeLinear writes T).</item>
-/// <item>weights and Add/Mul constants: integer initializers + DequantizeLinear writing the original name (no Q).</item>
+/// <item>weights and Add/Mul constants: integer initializers + DequantizeLinear writing the original name (no Q); weights
+/// in formats without integer storage: packed codes + lookup table writing the original name (<see cref="LookupWeights"/>).</item>
 /// <item>bias of Conv/Gemm: int32 q = round(b / (s_x·s_w)), scale s_x·s_w per output channel (float32 product), zero
 /// point 0; a bias read by several nodes gets one copy per node. <see cref="BiasFit"/> widens symmetric weight scales so
 /// the codes fit; a bias that still would not (asymmetric weights) stays float32 with a warning, never saturated.</item>
@@ -28,7 +29,13 @@ internal static class QdqRewriter
         void After(Node n, Node add) { if (!after.TryGetValue(n, out var l)) after[n] = l = new(); l.Add(add); }
 
         foreach (var b in plan.Biases.ToList()) Bias(g, b, p, Before, plan);
-        foreach (var (name, _) in plan.Weights) head.Add(QdqNodes.DequantizedInitializer(g, name, p.Weights[name]));
+        foreach (var (name, _) in plan.Weights)
+        {
+            if (!LookupWeights.Applies(p.Weights[name].Format)) { head.Add(QdqNodes.DequantizedInitializer(g, name, p.Weights[name])); continue; }
+            // Packed codes + lookup table: a float weight, so the node runs as DQ(x) → float op → Q (no integer kernel).
+            var lookup = LookupWeights.Replace(g, name, p.Weights[name]);
+            g.Nodes.InsertRange(0, lookup);
+        }
         foreach (var (name, _) in plan.Constants) head.Add(QdqNodes.DequantizedInitializer(g, name, p.Constants[name]));
 
         var outputs = new HashSet<string>(g.Outputs.Select(o => o.Name), StringComparer.Ordinal);

@@ -6,7 +6,8 @@ namespace LowBit.Quantization.Qdq;
 
 /// <summary>
 /// Weight-only rewrite: each marked weight becomes integers + DequantizeLinear, except MatMul/Gemm nodes exported as
-/// com.microsoft MatMulNBits. Measured in ONNX Runtime 1.31 (docs/quantization.md): where ORT fuses DQ→MatMul into
+/// com.microsoft MatMulNBits (integer formats only) and formats without integer storage (fp4, nf4, binary, PoT, APoT),
+/// which become packed codes + lookup table (<see cref="LookupWeights"/>). Measured in ONNX Runtime 1.31 (docs/quantization.md): where ORT fuses DQ→MatMul into
 /// MatMulNBits itself the two exports run equally fast, but it does not always fuse (Gemm with transB = 1, or a Gemm it
 /// first merged with a following Relu into FusedGemm), and unfused it dequantizes the weight on every run (about 23×
 /// slower than float at batch 1). So <see cref="WeightOnlyKernel.Auto"/> writes MatMulNBits wherever it can express
@@ -21,6 +22,7 @@ internal static class WeightOnlyRewriter
         var nbits = new List<string>();
         var head = new List<Node>();
         var uses = g.Consumers();
+        int lookupAt = 0;
         foreach (var (name, w) in plan.Weights)
         {
             var qp = p.Weights[name];
@@ -32,6 +34,14 @@ internal static class WeightOnlyRewriter
                 g.Initializers.Remove(name);
                 if (biasToDrop is not null) Prepare.ConstantFolding.RemoveUnread(g, [biasToDrop]);
                 nbits.Add(Marker.Key(w.Node));
+                continue;
+            }
+            if (LookupWeights.Applies(qp.Format))
+            {
+                // In the graph at once, so later names stay unique; the weight's readers come after them.
+                var lookup = LookupWeights.Replace(g, name, qp);
+                g.Nodes.InsertRange(lookupAt, lookup);
+                lookupAt += lookup.Count;
                 continue;
             }
             head.Add(QdqNodes.DequantizedInitializer(g, name, qp));
