@@ -50,11 +50,14 @@ internal static class WeightAlgorithms
             ? layers.ToDictionary(l => l, l => TokenImportance.NearestAttention(g, l.Node)) : null;
         if (attention is not null && attention.Values.All(a => a is null))
             warnings.Add($"{config}: the model has no attention Softmax (one read by a MatMul as P·V); every token weighs the same");
+        var blockInputs = BlockInputs(g, layers);
         for (int li = 0; li < layers.Count; li++)
         {
             ct.ThrowIfCancellationRequested();
             var layer = layers[li];
             progress?.Report(new AlgorithmProgress(li, layers.Count, $"{layer}: capturing inputs"));
+            // Every layer before this one is final: its block's input can be stored and later captures run from there.
+            if (samples.Count > 0 && blockInputs.TryGetValue(layer.Node, out var cut)) sim.Advance(cut, ct);
             var grid = layer.Grid();
             var w = layer.ReadMatrix(sim.Float);
             var bias = layer.Bias is { } b ? QdqParams.Floats(sim.Float.Initializers[b]).ToArray() : null;
@@ -93,6 +96,16 @@ internal static class WeightAlgorithms
             if (layer.Bias is null) layer.Node.Inputs.Add(bias);
         }
         return outcomes;
+    }
+
+    /// <summary>Each layer's enclosing single-entry block input (<see cref="Blocks.BlockPartition"/>), the checkpoints of
+    /// <see cref="QuantSimulation.Advance"/>.</summary>
+    private static Dictionary<Graph.Node, string> BlockInputs(Graph.Graph g, List<LinearLayer> layers)
+    {
+        var result = new Dictionary<Graph.Node, string>(ReferenceEqualityComparer.Instance);
+        foreach (var block in Blocks.BlockPartition.Find(g, layers.Select(l => l.Node).ToList()))
+            foreach (var n in block.Layers) result[n] = block.Input;
+        return result;
     }
 
     private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:F1} s";

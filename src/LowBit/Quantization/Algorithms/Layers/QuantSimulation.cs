@@ -13,7 +13,7 @@ namespace LowBit.Quantization.Algorithms.Layers;
 /// exactly QuantizeLinear→DequantizeLinear of the exported model, bias rounding aside). Runs stop at the values asked for
 /// (the graph is cut to the nodes they need), so capturing layer l costs the model's prefix up to l.
 /// </summary>
-internal sealed class QuantSimulation
+internal sealed partial class QuantSimulation
 {
     private readonly IReadOnlyDictionary<string, QuantParams> activations;
     private readonly IReadOnlyList<IReadOnlyDictionary<string, Tensor>> samples;
@@ -71,6 +71,7 @@ internal sealed class QuantSimulation
     public void RunBatched(IReadOnlyList<string> names, bool quantized, Action<int, IReadOnlyDictionary<string, Tensor>, IReadOnlyDictionary<string, Tensor>?> visit,
         CancellationToken ct)
     {
+        if (TryRunFromCheckpoint(names, quantized, visit, ct)) return;
         var batches = streams.Count > 0 || !BatchableInputs() ? null : Batches();
         if (batches is null || batches.Count == samples.Count)
         {
@@ -126,9 +127,9 @@ internal sealed class QuantSimulation
     private static bool SameShapes(IReadOnlyDictionary<string, Tensor> a, IReadOnlyDictionary<string, Tensor> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var t) && t.DType == kv.Value.DType && t.Rank > 0 && t.Shape.AsSpan().SequenceEqual(kv.Value.Shape));
 
-    private Session Session(Graph.Graph g, IReadOnlyList<string> names, bool fakeQuantize)
+    private Session Session(Graph.Graph g, IReadOnlyList<string> names, bool fakeQuantize, Graph.Graph? cutGraph = null)
     {
-        var cut = streams.Count > 0 ? g : Prefix(g, names);
+        var cut = cutGraph ?? (streams.Count > 0 ? g : Prefix(g, names));
         var s = new Session(cut, new SessionOptions { Optimize = false, Threads = threads });
         if (fakeQuantize && activations.Count > 0)
             s.AddHook((name, _, value) =>
