@@ -18,7 +18,7 @@ namespace LowBit.Quantization.Algorithms.Layers;
 internal sealed partial class QuantSimulation
 {
     /// <summary>Largest total size of one checkpoint's stored values (float and quantized, all samples).</summary>
-    public const long CheckpointBudgetBytes = 1L << 30;
+    public const long CheckpointBudgetBytes = 1L << 29;
 
     /// <summary>Set false to measure or test the plain path.</summary>
     internal static bool UseCheckpoints { get; set; } = true;
