@@ -82,6 +82,7 @@ internal static class CliApp
             QuantizeCommand.Create(context),
             CompareCommand.Create(context),
             DemoCommand.Create(context),
+            FormatsCommand.Create(context),
         };
         root.SetAction(int (_) => throw new LowBitException(ErrorKind.Usage,
             $"no command given; use one of: {string.Join(", ", root.Subcommands.Select(c => c.Name))} (see 'lowbit --help')"));

@@ -32,7 +32,8 @@ internal sealed class QuantizeOptions
     public Option<string?> Weights { get; } = new("--weights", "-w") { Description = $"Weight format (default int8; int4 in weight-only mode): {Storable}", HelpName = "FORMAT" };
     public Option<string?> Granularity { get; } = new("--granularity", "-g") { Description = $"Weight scale granularity (default per-channel; group:32 in weight-only mode): {string.Join(", ", WeightGranularity.KnownNames)}", HelpName = "G" };
     public Option<string?> Scheme { get; } = new("--scheme") { Description = "Weight scheme: sym (default) or asym", HelpName = "SCHEME" };
-    public Option<string?> WeightRange { get; } = new("--weight-range") { Description = $"How weight ranges are chosen: {string.Join(", ", ConfigNames.WeightRanges)} (default minmax; mse for 4-bit and narrower weights and for 7-bit reduce-range ones; mse clips each channel to minimize its squared error)", HelpName = "METHOD" };
+    public Option<string?> WeightRange { get; } = new("--weight-range") { Description = $"How weight ranges are chosen: {string.Join(", ", ConfigNames.WeightRanges)} (default minmax; mse for 4-bit and narrower weights and for 7-bit reduce-range ones; mse clips each channel to minimize its squared error; absmean/absmedian set the symmetric scale to mean/median |w|, BitNet b1.58)", HelpName = "METHOD" };
+    public Option<string?> ScaleFormat { get; } = new("--scale-format") { Description = $"How weight scales are represented: {string.Join(", ", ConfigNames.ScaleFormats)} (default float32; e8m0 = powers of two, the MX shared scale: fp4 + group:32 is MXFP4; int8 = double quantization, uint8 codes per 256 scales as in QLoRA; stored as float32 either way, docs/formats.md)", HelpName = "FORMAT" };
     public Option<string?> Activations { get; } = new("--activations", "-a") { Description = $"Activation format (static mode; default uint8) or none for weight-only: {string.Join(", ", WeightQuantConfig.StorableFormats(weights: false))}", HelpName = "FORMAT" };
     public Option<string?> ActivationScheme { get; } = new("--activation-scheme") { Description = "Activation scheme: asym (default for integer formats) or sym (default and only choice for fp8-e4m3/fp8-e5m2)", HelpName = "SCHEME" };
     public Option<string?> Calibration { get; } = new("--calibration", "-c") { Description = $"Activation range observer (default mse): {string.Join(", ", ObserverConfig.KnownNames)}", HelpName = "OBSERVER" };
@@ -66,7 +67,7 @@ internal sealed class QuantizeOptions
 
     public IEnumerable<Symbol> All =>
     [
-        Model, Out, Force, Mode, Weights, Granularity, Scheme, WeightRange, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
+        Model, Out, Force, Mode, Weights, Granularity, Scheme, WeightRange, ScaleFormat, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
         Stream, CalibCache, ReduceRange, Pack, Cle, SmoothQuant, RepQuant, Rotate, Algorithm, Iterations, AlgorithmSamples, ActOrder, TokenImportance, BlockEntropy, BiasCorrection, QuantizeOps, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
     ];
 
@@ -90,15 +91,16 @@ internal sealed class QuantizeOptions
         string? acts = pr.GetValue(Activations);
         var mode = ModeOf(pr.GetValue(Mode), acts);
         WeightQuantConfig? weights = null;
-        string? wf = pr.GetValue(Weights), wg = pr.GetValue(Granularity), ws = pr.GetValue(Scheme), wr = pr.GetValue(WeightRange);
-        if (wf is not null || wg is not null || ws is not null || wr is not null)
+        string? wf = pr.GetValue(Weights), wg = pr.GetValue(Granularity), ws = pr.GetValue(Scheme), wr = pr.GetValue(WeightRange), wsf = pr.GetValue(ScaleFormat);
+        if (wf is not null || wg is not null || ws is not null || wr is not null || wsf is not null)
         {
             var defaults = mode == QuantMode.WeightOnly ? WeightQuantConfig.Int4Group() : WeightQuantConfig.Int8PerChannel;
             weights = new WeightQuantConfig(
                 wf is null ? defaults.Format : Flag("--weights", wf, FormatTable.Get),
                 wg is null ? defaults.Granularity : Flag("--granularity", wg, WeightGranularity.Parse),
                 ws is null ? defaults.Scheme : Flag("--scheme", ws, ConfigNames.ParseScheme),
-                wr is null ? defaults.Range : Flag("--weight-range", wr, ConfigNames.ParseWeightRange));
+                wr is null ? defaults.Range : Flag("--weight-range", wr, ConfigNames.ParseWeightRange),
+                wsf is null ? defaults.ScaleFormat : Flag("--scale-format", wsf, ConfigNames.ParseScaleFormat));
         }
         ActivationQuantConfig? activations = null;
         string? schemeA = pr.GetValue(ActivationScheme), observer = pr.GetValue(Calibration);

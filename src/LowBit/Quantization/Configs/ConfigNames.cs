@@ -6,7 +6,8 @@ public static class ConfigNames
 {
     public static IReadOnlyList<string> Schemes { get; } = ["symmetric", "asymmetric"];
     public static IReadOnlyList<string> Modes { get; } = ["static", "weight-only", "dynamic"];
-    public static IReadOnlyList<string> WeightRanges { get; } = ["minmax", "mse"];
+    public static IReadOnlyList<string> WeightRanges { get; } = ["minmax", "mse", "absmean", "absmedian"];
+    public static IReadOnlyList<string> ScaleFormats { get; } = ["float32", "e8m0", "int8"];
     public static IReadOnlyList<string> WeightOnlyKernels { get; } = ["auto", "dequantize-linear", "matmulnbits"];
     public static IReadOnlyList<string> Algorithms { get; } = ["nearest", "adaround", "adaquant", "brecq", "gptq"];
     public static IReadOnlyList<string> BiasCorrections { get; } = ["none", "empirical", "analytic"];
@@ -51,7 +52,17 @@ public static class ConfigNames
     {
         "minmax" or "min-max" => WeightRange.MinMax,
         "mse" => WeightRange.Mse,
+        "absmean" => WeightRange.AbsMean,
+        "absmedian" => WeightRange.AbsMedian,
         _ => throw Unknown("weight range method", s, WeightRanges),
+    };
+
+    public static ScaleFormat ParseScaleFormat(string s) => Norm(s) switch
+    {
+        "float32" or "fp32" or "float" => ScaleFormat.Float32,
+        "e8m0" or "mx" => ScaleFormat.E8M0,
+        "int8" or "uint8" or "double" => ScaleFormat.Int8,
+        _ => throw Unknown("scale format", s, ScaleFormats),
     };
 
     public static WeightOnlyKernel ParseWeightOnlyKernel(string s) => Norm(s) switch
@@ -64,7 +75,8 @@ public static class ConfigNames
 
     public static string Name(QuantScheme s) => s == QuantScheme.Symmetric ? "symmetric" : "asymmetric";
     public static string Name(QuantMode m) => QuantizerConfig.ModeName(m);
-    public static string Name(WeightRange r) => r == WeightRange.Mse ? "mse" : "minmax";
+    public static string Name(WeightRange r) => WeightRanges[(int)r];
+    public static string Name(ScaleFormat f) => ScaleFormats[(int)f];
     public static string Name(WeightOnlyKernel k) => k switch
     {
         WeightOnlyKernel.DequantizeLinear => "dequantize-linear",

@@ -4,8 +4,10 @@ using LowBit.Tensors;
 namespace LowBit.Quantization;
 
 /// <summary>How weight ranges are chosen: the exact min/max, or the clipping that minimizes each slot's squared
-/// quantization error (about 80 fake-quantization passes over the weight).</summary>
-public enum WeightRange { MinMax, Mse }
+/// quantization error (about 80 fake-quantization passes over the weight), or (symmetric only) the scale set to a slot's
+/// mean |w| (BitNet b1.58, arXiv:2402.17764) or median |w| (BitNet b1.58 Reloaded, arXiv:2407.09527): s = m, the range
+/// being ±m·max|grid| (Observers/AbsRanges.cs).</summary>
+public enum WeightRange { MinMax, Mse, AbsMean, AbsMedian }
 
 /// <summary>
 /// Weight quantization: number format, granularity, scheme and range method. Weights are stored in the exported file as
@@ -25,16 +27,23 @@ public sealed record WeightQuantConfig
     /// (mse for ≤ 4-bit and 7-bit reduce-range weights, else min-max), the same rule as the CLI.</summary>
     public bool RangeIsDefault { get; }
 
+    /// <summary>How the scales themselves are represented (<see cref="Quantization.ScaleFormat"/>; default float32).</summary>
+    public ScaleFormat ScaleFormat { get; }
+
     /// <param name="range">Null = the default rule (<see cref="WeightRangeDefault"/>); <see cref="Range"/> reads
     /// min-max until a <see cref="QuantizerConfig"/> resolves it.</param>
     public WeightQuantConfig(INumberFormat? format = null, WeightGranularity? granularity = null,
-        QuantScheme scheme = QuantScheme.Symmetric, WeightRange? range = null)
+        QuantScheme scheme = QuantScheme.Symmetric, WeightRange? range = null, ScaleFormat scaleFormat = ScaleFormat.Float32)
     {
         Format = format ?? FormatTable.Get("int8");
         Granularity = granularity ?? new WeightGranularity.PerChannel();
         Scheme = scheme;
         Range = range ?? WeightRange.MinMax;
         RangeIsDefault = range is null;
+        ScaleFormat = scaleFormat;
+        if (Range is WeightRange.AbsMean or WeightRange.AbsMedian && Scheme == QuantScheme.Asymmetric)
+            throw new LowBitException(ErrorKind.Usage,
+                $"weight range '{ConfigNames.Name(Range)}' sets a symmetric scale (s = {(Range == WeightRange.AbsMean ? "mean" : "median")} |w|): use the symmetric scheme, not asym");
         CheckStorable(Format, Scheme, "weight");
         if (IsFloat8(Format) && Granularity is WeightGranularity.Group)
             throw new LowBitException(ErrorKind.Usage,
@@ -72,7 +81,7 @@ public sealed record WeightQuantConfig
     }
 
     /// <summary>The same weights with an explicit range.</summary>
-    public WeightQuantConfig WithRange(WeightRange range) => new(Format, Granularity, Scheme, range);
+    public WeightQuantConfig WithRange(WeightRange range) => new(Format, Granularity, Scheme, range, ScaleFormat);
 
     /// <summary>int8 symmetric per channel (what ONNX Runtime's integer kernels expect).</summary>
     public static WeightQuantConfig Int8PerChannel { get; } = new();
@@ -99,5 +108,5 @@ public sealed record WeightQuantConfig
     internal static IEnumerable<string> StorableFormats(bool weights = true) =>
         FormatTable.All.Where(f => (f.IntegerRange is not null && f.OnnxType is not null) || IsFloat8(f) || (weights && IsLookup(f))).Select(f => f.Name);
 
-    public override string ToString() => $"{Format.Name} {Scheme.ToString().ToLowerInvariant()} {Granularity}{(Range == WeightRange.Mse ? " mse" : "")}";
+    public override string ToString() => $"{Format.Name} {Scheme.ToString().ToLowerInvariant()} {Granularity}{(Range == WeightRange.MinMax ? "" : " " + ConfigNames.Name(Range))}{(ScaleFormat == ScaleFormat.Float32 ? "" : " scales:" + ConfigNames.Name(ScaleFormat))}";
 }

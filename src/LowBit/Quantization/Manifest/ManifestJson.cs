@@ -37,7 +37,8 @@ internal static class ManifestJson
 
     public static ConfigInfo Describe(QuantizerConfig c, bool reduceRange) => new(
         ConfigNames.Name(c.Mode),
-        new WeightsInfo(c.Weights.Format.Name, c.Weights.Granularity.ToString(), ConfigNames.Name(c.Weights.Scheme), ConfigNames.Name(c.Weights.Range)),
+        new WeightsInfo(c.Weights.Format.Name, c.Weights.Granularity.ToString(), ConfigNames.Name(c.Weights.Scheme), ConfigNames.Name(c.Weights.Range))
+            { ScaleFormat = ConfigNames.Name(c.Weights.ScaleFormat) },
         c.Activations is { } a ? new ActivationsInfo(a.Format.Name, ConfigNames.Name(a.Scheme), a.Observer.ToString()) : null,
         reduceRange, c.ExcludeNodes, c.ExcludeOpTypes, c.Recipe?.ToJson(), c.ExportOpset, ConfigNames.Name(c.WeightOnlyKernel),
         c.MatMulNBitsAccuracyLevel, c.QuantizeGraphOutputs, c.QuantizeOpTypes, c.CrossLayerEqualization)
@@ -48,7 +49,8 @@ internal static class ManifestJson
     public static QuantizerConfig ToConfig(ConfigInfo i) => new(
         ConfigNames.ParseMode(i.Mode),
         new WeightQuantConfig(FormatTable.Get(i.Weights.Format), WeightGranularity.Parse(i.Weights.Granularity),
-            ConfigNames.ParseScheme(i.Weights.Scheme), ConfigNames.ParseWeightRange(i.Weights.Range)),
+            ConfigNames.ParseScheme(i.Weights.Scheme), ConfigNames.ParseWeightRange(i.Weights.Range),
+            ConfigNames.ParseScaleFormat(i.Weights.ScaleFormat ?? "float32")),
         i.Activations is { } a && ConfigNames.ParseMode(i.Mode) != QuantMode.WeightOnly
             ? new ActivationQuantConfig(FormatTable.Get(a.Format), ConfigNames.ParseScheme(a.Scheme), ObserverConfig.Parse(a.Observer)) : null,
         reduceRange: i.ReduceRange ? true : null,

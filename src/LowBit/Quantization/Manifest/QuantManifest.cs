@@ -31,7 +31,12 @@ public sealed record SourceInfo(string ModelHash, string? Path, long Opset, long
 public sealed record ExportInfo(long Opset, string OpsetReason, long IrVersion, IReadOnlyDictionary<string, long> Opsets, long InitializerBytes,
     IReadOnlyList<string> UpgradeNotes, IReadOnlyList<string> MatMulNBitsNodes);
 
-public sealed record WeightsInfo(string Format, string Granularity, string Scheme, string Range);
+public sealed record WeightsInfo(string Format, string Granularity, string Scheme, string Range)
+{
+    /// <summary>How the weight scales are represented: float32, e8m0 (powers of two) or int8 (double quantization); the
+    /// file stores them as float32 in every case (<see cref="Quantization.ScaleFormat"/>).</summary>
+    public string ScaleFormat { get; init; } = "float32";
+}
 
 public sealed record ActivationsInfo(string Format, string Scheme, string Observer);
 

@@ -48,7 +48,10 @@ internal static class WeightRanges
     /// minimizing Σ (w − fakequant(w))² over the slot's own values for the target format and scheme. Costs about 80
     /// fake-quantization passes over the tensor.
     /// </summary>
-    public static (float[] Mins, float[] Maxs) Mse(ReadOnlySpan<float> x, int[] shape, INumberFormat format, QuantScheme scheme, Granularity granularity)
+    /// <param name="scaleFormat">Scale representation applied inside the search (E8M0: each candidate's scale rounded up
+    /// to its power of two, so the search picks among powers of two; Int8's runs span slots and are applied after).</param>
+    public static (float[] Mins, float[] Maxs) Mse(ReadOnlySpan<float> x, int[] shape, INumberFormat format, QuantScheme scheme, Granularity granularity,
+        ScaleFormat scaleFormat = ScaleFormat.Float32)
     {
         var (mins, maxs) = MinMax(x, shape, granularity);
         var (values, offsets) = GatherBySlot(x, shape, granularity, mins.Length);
@@ -63,6 +66,7 @@ internal static class WeightRanges
             double alpha = ClipSearch.Minimize(a =>
             {
                 var q = Affine.Choose(format, scheme, a * lo, a * hi);
+                if (scaleFormat == ScaleFormat.E8M0) q = WeightScales.Apply(q, scaleFormat);
                 var y = fq.AsSpan(0, slot.Length);
                 Affine.FakeQuantize(slot.Span, [slot.Length], q, y);
                 TensorPrimitives.Subtract(slot.Span, y, y);
@@ -77,7 +81,7 @@ internal static class WeightRanges
         (int)Tensors.Tensor.ElementCount(QuantParams.ScaleShapeFor(shape, granularity));
 
     /// <summary>The finite values of each slot stored contiguously: slot p is values[offsets[p] .. offsets[p+1]).</summary>
-    private static (float[] Values, int[] Offsets) GatherBySlot(ReadOnlySpan<float> x, int[] shape, Granularity granularity, int slots)
+    internal static (float[] Values, int[] Offsets) GatherBySlot(ReadOnlySpan<float> x, int[] shape, Granularity granularity, int slots)
     {
         var runs = ParamLayout.Runs(shape, granularity);
         var offsets = new int[slots + 1];

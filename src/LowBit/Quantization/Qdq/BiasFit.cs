@@ -30,6 +30,8 @@ internal static class BiasFit
                 if (need <= scales[k]) continue;
                 widest = Math.Max(widest, need / pw.Scales[k]);
                 scales[k] = (float)(need * (1 + 1e-6));
+                if (plan.Weights.TryGetValue(b.Weight, out var mark) && mark.Config.ScaleFormat == ScaleFormat.E8M0)
+                    scales[k] = WeightScales.PowerOfTwoAtLeast(scales[k]);
             }
             if (widest == 1) continue;
             p.Weights[b.Weight] = new QuantParams(pw.Format, pw.Granularity, scales, pw.ZeroPoints, pw.ScaleShape);

@@ -90,7 +90,7 @@ internal sealed class Marker
     private WeightQuantConfig Narrow(WeightQuantConfig w)
     {
         if (!ReduceRange || w.Format is not IntFormat { Bits: 8, IsSigned: true } f) return w;
-        return new WeightQuantConfig(new IntFormat(7, signed: true, narrow: f.IsNarrow), w.Granularity, w.Scheme, w.Range);
+        return new WeightQuantConfig(new IntFormat(7, signed: true, narrow: f.IsNarrow), w.Granularity, w.Scheme, w.Range, w.ScaleFormat);
     }
 
     /// <summary>True when a Softmax/LogSoftmax the config keeps float reads <paramref name="v"/>.</summary>

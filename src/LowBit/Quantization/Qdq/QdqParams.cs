@@ -57,9 +57,14 @@ internal sealed class QdqParams
     {
         var x = Floats(t);
         var c = w.Config;
-        if (c.Range == WeightRange.MinMax) return Affine.ChooseFromData(x, t.Shape, c.Format, c.Scheme, w.Granularity);
-        var (mins, maxs) = WeightRanges.Mse(x, t.Shape, c.Format, c.Scheme, w.Granularity);
-        return Affine.Choose(c.Format, c.Scheme, w.Granularity, QuantParams.ScaleShapeFor(t.Shape, w.Granularity), mins, maxs);
+        var (mins, maxs) = c.Range switch
+        {
+            WeightRange.Mse => WeightRanges.Mse(x, t.Shape, c.Format, c.Scheme, w.Granularity, c.ScaleFormat),
+            WeightRange.AbsMean or WeightRange.AbsMedian => AbsRanges.Ranges(x, t.Shape, c.Format, w.Granularity, median: c.Range == WeightRange.AbsMedian),
+            _ => WeightRanges.MinMax(x, t.Shape, w.Granularity),
+        };
+        var q = Affine.Choose(c.Format, c.Scheme, w.Granularity, QuantParams.ScaleShapeFor(t.Shape, w.Granularity), mins, maxs);
+        return WeightScales.Apply(q, c.ScaleFormat);
     }
 
     internal static ReadOnlySpan<float> Floats(Tensor t) => t.DType == DType.Float32 ? t.AsReadOnlySpan<float>() : t.ToFloatArray();
