@@ -25,6 +25,7 @@ public static class FormatTable
         list.Add(new BinaryFormat());
         foreach (int b in new[] { 3, 4, 5 }) list.Add(new PowerOfTwoFormat(b));
         foreach (int b in new[] { 3, 4, 5 }) list.Add(new AdditivePowerOfTwoFormat(b));
+        foreach (int b in CodebookFormat.Widths) list.Add(CodebookFormat.Template(b));
         return list.ToArray();
     }
 

@@ -56,15 +56,19 @@ internal static class ManifestBuilder
         IReadOnlyList<string> nodes, string export)
     {
         bool inline = q.Scales.Length <= InlineLimit;
+        var codebook = q.Format is Formats.CodebookFormat { IsLearned: true } c ? c.Grid.ToArray() : null;
         return new TensorEntry(name, kind, q.Format.Name, scheme, q.Granularity.ToString(), q.Axis, q.BlockSize, shape, q.ScaleShape,
-            inline ? q.Scales : null, inline ? q.ZeroPoints : null, Hash(q.Scales, q.ZeroPoints), range, group, nodes, export);
+            inline ? q.Scales : null, inline ? q.ZeroPoints : null, Hash(q.Scales, q.ZeroPoints, codebook), range, group, nodes, export)
+        { Codebook = codebook };
     }
 
-    public static string Hash(float[] scales, int[] zeroPoints)
+    /// <summary>SHA-256 of the float32 scales, the int32 zero points and, for a codebook format, its float32 levels.</summary>
+    public static string Hash(float[] scales, int[] zeroPoints, float[]? codebook = null)
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(scales.AsSpan()));
         h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(zeroPoints.AsSpan()));
+        if (codebook is not null) h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(codebook.AsSpan()));
         return Convert.ToHexStringLower(h.GetHashAndReset());
     }
 

@@ -14,7 +14,13 @@ internal static class ManifestParams
             if (t.Kind == "bias" || t.Scales is null || t.ZeroPoints is null) continue;
             Granularity g = t.BlockSize is int b ? new PerGroup(t.Axis!.Value, b)
                 : t.Axis is int a ? new PerChannel(a) : PerTensor.Instance;
-            d[t.Name] = new QuantParams(FormatTable.Get(t.Format), g, t.Scales, t.ZeroPoints, t.ScaleShape);
+            var format = FormatTable.Get(t.Format);
+            if (format is CodebookFormat codebook)
+            {
+                if (t.Codebook is null) continue;  // recomputed from the weight (deterministic), checked against the hash
+                format = CodebookFormat.Learned(codebook.Bits, t.Codebook);
+            }
+            d[t.Name] = new QuantParams(format, g, t.Scales, t.ZeroPoints, t.ScaleShape);
         }
         return new QdqParams.Stored(d);
     }

@@ -104,6 +104,10 @@ public sealed record TensorEntry(string Name, string Kind, string Format, string
     /// With <see cref="Export"/> = "lookup" (fp4, nf4, binary, PoT, APoT) the unsigned codes index a float32 table of the
     /// format's grid instead, times the scale (docs/formats.md, "Lookup-table export").</summary>
     public int? PackedBits { get; init; }
+
+    /// <summary>Weights in a learned codebook format (<c>kmeans2</c> … <c>kmeans8</c>): the levels, ascending, code c ↦
+    /// level c (docs/formats.md, "Codebooks"). <see cref="ParamsSha256"/> then also covers them.</summary>
+    public float[]? Codebook { get; init; }
 }
 
 /// <summary>A node of the prepared float graph: quantized, or float with the reason.</summary>

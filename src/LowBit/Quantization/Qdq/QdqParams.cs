@@ -1,3 +1,4 @@
+using LowBit.Formats;
 using LowBit.Quantization.Calibration;
 using LowBit.Quantization.Observers;
 using LowBit.Tensors;
@@ -57,6 +58,7 @@ internal sealed class QdqParams
     {
         var x = Floats(t);
         var c = w.Config;
+        if (c.Format is CodebookFormat codebook) return CodebookFit.Choose(x, t.Shape, codebook, w.Granularity, c.ScaleFormat);
         var (mins, maxs) = c.Range switch
         {
             WeightRange.Mse => WeightRanges.Mse(x, t.Shape, c.Format, c.Scheme, w.Granularity, c.ScaleFormat),

@@ -1,0 +1,124 @@
+using LowBit.Formats;
+
+namespace LowBit.Quantization.Observers;
+
+/// <summary>
+/// Fits a <see cref="CodebookFormat"/> to a weight tensor: per-slot absmax scales (the granularity's, through the scale
+/// format), then one codebook for the whole tensor by k-means on the scaled values t = w/s ∈ [−1, 1], each weighted by
+/// s² so that the fit minimizes the error of the weights themselves, Σ (w − s·c)² = Σ s²·(t − c)² (<see cref="Levels"/>). Deterministic: the same tensor always gives the same codebook (manifest replay recomputes it).
+/// </summary>
+internal static class CodebookFit
+{
+    /// <summary>k-means++ seeding reads at most this many values (evenly strided through the sorted values).</summary>
+    public const int SeedSample = 65536;
+    public const int MaxIterations = 200;
+
+    /// <summary>Parameters of <paramref name="x"/> [shape] under a codebook of <paramref name="template"/>'s width.</summary>
+    public static QuantParams Choose(ReadOnlySpan<float> x, int[] shape, CodebookFormat template, Granularity granularity, ScaleFormat scaleFormat)
+    {
+        var scaleShape = QuantParams.ScaleShapeFor(shape, granularity);
+        var (mins, maxs) = WeightRanges.MinMax(x, shape, granularity);
+        // The template's grid spans [−1, 1], so the symmetric scale is the slot's absmax (1 for an all-zero slot).
+        var q = WeightScales.Apply(Affine.Choose(template, QuantScheme.Symmetric, granularity, scaleShape, mins, maxs), scaleFormat);
+        var (values, offsets) = WeightRanges.GatherBySlot(x, shape, granularity, q.Scales.Length);
+        var weights = new float[values.Length];
+        for (int p = 0; p < q.Scales.Length; p++)
+            for (int i = offsets[p]; i < offsets[p + 1]; i++)
+            {
+                values[i] /= q.Scales[p];
+                weights[i] = q.Scales[p] * q.Scales[p];
+            }
+        var levels = Levels(values, weights, template.Bits);
+        return new QuantParams(CodebookFormat.Learned(template.Bits, levels), q.Granularity, q.Scales, q.ZeroPoints, q.ScaleShape);
+    }
+
+    /// <summary>
+    /// Weighted 1-D k-means: at most 2^<paramref name="bits"/> levels c minimizing Σ wᵢ·min_j (tᵢ − c_j)², one level held
+    /// at exactly 0. Seeding: k-means++ (Arthur and Vassilvitskii 2007) with 0 as the first centre, on a strided sample of
+    /// the sorted values, fixed seed. Lloyd iterations then run on all values: in one dimension each cluster is an interval
+    /// of the sorted values between the midpoints of neighbouring levels, so with prefix sums of w and w·t an iteration
+    /// costs O(k·log n). A cluster that empties is dropped (fewer levels). Stops when no level moves.
+    /// <paramref name="weights"/> (e.g. a Hessian diagonal, Choi et al. 2017) default to 1; non-finite values are skipped.
+    /// </summary>
+    public static float[] Levels(ReadOnlySpan<float> values, ReadOnlySpan<float> weights, int bits)
+    {
+        if (!weights.IsEmpty && weights.Length != values.Length) throw new ArgumentException($"{weights.Length} weights for {values.Length} values");
+        int k = 1 << bits;
+        var pairs = new List<(double T, double W)>(values.Length);
+        for (int i = 0; i < values.Length; i++)
+        {
+            double w = weights.IsEmpty ? 1 : weights[i];
+            if (float.IsFinite(values[i]) && double.IsFinite(w) && w > 0) pairs.Add((values[i], w));
+        }
+        pairs.Sort((a, b) => a.T.CompareTo(b.T));
+        int n = pairs.Count;
+        var t = pairs.Select(p => p.T).ToArray();
+        var sumW = new double[n + 1];
+        var sumWT = new double[n + 1];
+        for (int i = 0; i < n; i++) { sumW[i + 1] = sumW[i] + pairs[i].W; sumWT[i + 1] = sumWT[i] + pairs[i].W * pairs[i].T; }
+
+        var centres = Seed(t, pairs.Select(p => p.W).ToArray(), k);
+        for (int it = 0; it < MaxIterations; it++)
+        {
+            centres.Sort();
+            var next = new List<double>(centres.Count);
+            int lo = 0;
+            for (int j = 0; j < centres.Count; j++)
+            {
+                int hi = j == centres.Count - 1 ? n : LowerBound(t, (centres[j] + centres[j + 1]) / 2);
+                double w = sumW[hi] - sumW[lo];
+                if (centres[j] == 0) next.Add(0);
+                else if (w > 0) next.Add((sumWT[hi] - sumWT[lo]) / w);
+                lo = hi;
+            }
+            bool moved = next.Count != centres.Count || next.Where((c, j) => c != centres[j]).Any();
+            centres = next;
+            if (!moved) break;
+        }
+        return centres.Select(c => (float)c).Select(c => c + 0f).Distinct().Order().ToArray();
+    }
+
+    /// <summary>k-means++ on a strided sample: 0 first, then each next centre drawn with probability ∝ w·D², D the distance
+    /// to the nearest centre so far; stops early when every sampled value sits on a centre.</summary>
+    private static List<double> Seed(double[] t, double[] w, int k)
+    {
+        int stride = Math.Max(1, (t.Length + SeedSample - 1) / SeedSample);
+        var st = new List<double>();
+        var sw = new List<double>();
+        for (int i = 0; i < t.Length; i += stride) { st.Add(t[i]); sw.Add(w[i]); }
+        var d2 = st.Select(v => v * v).ToArray();
+        var centres = new List<double> { 0 };
+        var rng = new Random(12345);
+        while (centres.Count < k)
+        {
+            double total = 0;
+            for (int i = 0; i < d2.Length; i++) total += sw[i] * d2[i];
+            if (!(total > 0)) break;
+            double r = rng.NextDouble() * total, acc = 0;
+            int pick = -1;
+            for (int i = 0; i < d2.Length; i++)
+            {
+                if (d2[i] == 0) continue;
+                pick = i;  // the last value off every centre, should rounding leave acc just short of r
+                acc += sw[i] * d2[i];
+                if (acc >= r) break;
+            }
+            double c = st[pick];
+            centres.Add(c);
+            for (int i = 0; i < d2.Length; i++) d2[i] = Math.Min(d2[i], (st[i] - c) * (st[i] - c));
+        }
+        return centres;
+    }
+
+    /// <summary>First index i with t[i] ≥ v (t ascending).</summary>
+    private static int LowerBound(double[] t, double v)
+    {
+        int lo = 0, hi = t.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (t[mid] < v) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+}

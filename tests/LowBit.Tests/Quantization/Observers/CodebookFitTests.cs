@@ -1,0 +1,119 @@
+using LowBit.Formats;
+using LowBit.Quantization;
+using LowBit.Quantization.Observers;
+
+namespace LowBit.Tests.Quantization.Observers;
+
+/// <summary>
+/// The k-means codebook fit (CodebookFit.Levels) against brute force: nearest-level assignment computed here, the
+/// Lloyd fixed point (every non-zero level is the weighted mean of the values nearest to it), and the weighted squared
+/// error against a uniform grid of the same size.
+/// </summary>
+public class CodebookFitTests
+{
+    private static float[] Gaussian(int n, int seed, double outlierShare = 0)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ =>
+        {
+            double g = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+            return (float)(rng.NextDouble() < outlierShare ? 6 * g : g) / 8;
+        }).ToArray();
+    }
+
+    private static int Nearest(float[] levels, float t)
+    {
+        int best = 0;
+        for (int j = 1; j < levels.Length; j++)
+            if (Math.Abs(t - levels[j]) < Math.Abs(t - levels[best])) best = j;
+        return best;
+    }
+
+    private static double Error(float[] t, float[]? w, float[] levels) =>
+        t.Select((v, i) => (w?[i] ?? 1.0) * Math.Pow(v - levels[Nearest(levels, v)], 2)).Sum();
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Levels_AtMostTwoToTheBitsIncludingExactZero(int bits)
+    {
+        var levels = CodebookFit.Levels(Gaussian(5000, bits), default, bits);
+        Assert.InRange(levels.Length, 2, 1 << bits);
+        Assert.Contains(0f, levels);
+        Assert.Equal(levels.Order().Distinct(), levels);
+    }
+
+    [Fact]
+    public void Levels_FewDistinctValues_RecoveredExactly()
+    {
+        float[] distinct = [-0.75f, -0.25f, 0f, 0.125f, 0.5f, 0.875f];
+        var rng = new Random(3);
+        var t = Enumerable.Range(0, 3000).Select(_ => distinct[rng.Next(distinct.Length)]).ToArray();
+        var levels = CodebookFit.Levels(t, default, 3);
+        Assert.Equal(distinct, levels);
+        Assert.Equal(0, Error(t, null, levels));
+    }
+
+    [Theory]
+    [InlineData(3, 0.0)]
+    [InlineData(4, 0.0)]
+    [InlineData(4, 0.02)]
+    public void Levels_LloydFixedPointAndBelowUniformGridError(int bits, double outliers)
+    {
+        var t = Gaussian(20000, 10 + bits, outliers);
+        var levels = CodebookFit.Levels(t, default, bits);
+        // Fixed point: each non-zero level is the mean of the values nearest to it (brute-force assignment here).
+        var sums = new double[levels.Length];
+        var counts = new int[levels.Length];
+        foreach (float v in t) { int j = Nearest(levels, v); sums[j] += v; counts[j]++; }
+        for (int j = 0; j < levels.Length; j++)
+            if (levels[j] != 0 && counts[j] > 0) Assert.Equal(sums[j] / counts[j], levels[j], 1e-5);
+        // Below a symmetric uniform grid of 2^b − 1 levels spanning the same absmax (round to nearest).
+        double absmax = t.Max(Math.Abs);
+        int m = (1 << (bits - 1)) - 1;
+        var uniform = Enumerable.Range(-m, 2 * m + 1).Select(i => (float)(absmax * i / m)).ToArray();
+        double km = Error(t, null, levels), un = Error(t, null, uniform);
+        Assert.True(km < 0.8 * un, $"k-means error {km}, uniform {un}");
+    }
+
+    [Fact]
+    public void Levels_HeavyWeightOnOneValue_PutsALevelOnIt()
+    {
+        var t = Gaussian(4000, 5).Append(0.3f).ToArray();
+        var w = t.Select((_, i) => i == t.Length - 1 ? 1e6f : 1f).ToArray();
+        Assert.DoesNotContain(0.3f, CodebookFit.Levels(t, default, 2));
+        var levels = CodebookFit.Levels(t, w, 2);
+        Assert.Equal(0.3f, levels[Nearest(levels, 0.3f)], 1e-3f);
+        Assert.True(Error(t, w, levels) < Error(t, w, CodebookFit.Levels(t, default, 2)));
+    }
+
+    [Fact]
+    public void Choose_PerChannel_AbsmaxScalesAndCodebookFittedInWeightUnits()
+    {
+        var rng = new Random(4);
+        int rows = 8, cols = 64;
+        // Channel r has absmax growing with r, so unweighted normalized errors would over-count the small channels.
+        var x = Enumerable.Range(0, rows * cols).Select(i => (float)((i / cols + 1) * (rng.NextDouble() * 2 - 1))).ToArray();
+        var q = CodebookFit.Choose(x, [rows, cols], CodebookFormat.Template(3), new PerChannel(0), ScaleFormat.Float32);
+        var f = Assert.IsType<CodebookFormat>(q.Format);
+        Assert.True(f.IsLearned);
+        Assert.Equal("kmeans3", f.Name);
+        for (int r = 0; r < rows; r++)
+            Assert.Equal(x.Skip(r * cols).Take(cols).Max(Math.Abs), q.Scales[r]);
+        // Deterministic: a second fit gives the same levels (manifest replay relies on it).
+        var again = CodebookFit.Choose(x, [rows, cols], CodebookFormat.Template(3), new PerChannel(0), ScaleFormat.Float32);
+        Assert.Equal(f.Grid, again.Format.Grid);
+    }
+
+    [Fact]
+    public void Learned_RejectsTooManyLevelsOrNoZero()
+    {
+        Assert.Throws<ArgumentException>(() => CodebookFormat.Learned(2, [-1f, -0.5f, 0f, 0.5f, 1f]));
+        Assert.Throws<ArgumentException>(() => CodebookFormat.Learned(2, [-1f, 0.5f, 1f]));
+        var f = CodebookFormat.Learned(2, [0.5f, 0f, -1f]);
+        Assert.Equal([-1f, 0f, 0.5f], f.Grid);
+        Assert.Equal(0.5f, f.Decode(2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => f.Decode(3));
+    }
+}

@@ -1,0 +1,172 @@
+using LowBit.Formats;
+using LowBit.Onnx;
+using LowBit.Quantization;
+using LowBit.Tensors;
+using static LowBit.Tests.Quantization.QuantTestModels;
+
+namespace LowBit.Tests.Quantization.Qdq;
+
+/// <summary>
+/// Weights in learned k-means codebooks (kmeans2..8) exported as packed indices + one table per tensor. Oracles: ONNX
+/// Runtime on the exported file vs LowBit's Session (1e-5 of max |y|, as for the fixed lookup formats), and the stored
+/// codes decoded here from the packed bytes against the nearest manifest level computed here.
+/// </summary>
+public class CodebookExportTests
+{
+    private static QuantizedModel WeightOnly(Graph.Graph g, string format, WeightGranularity granularity, AlgorithmConfig? algorithm = null,
+        IEnumerable<IReadOnlyDictionary<string, Tensor>>? data = null) =>
+        Quantizer.Quantize(g, new QuantizerConfig(QuantMode.WeightOnly, weights: new WeightQuantConfig(FormatTable.Get(format), granularity),
+            algorithm: algorithm), data);
+
+    private static void AssertOrtMatches(Graph.Graph q, Graph.Graph model)
+    {
+        foreach (var x in RandomData(model, 2))
+        {
+            Tensor sim = RunLowBit(q, x), ort = RunOrt(q, x);
+            Assert.True(MaxAbsDiff(sim, ort) <= 1e-5f * MaxAbs(sim), $"{model.Name}: LowBit vs ONNX Runtime differ by {MaxAbsDiff(sim, ort)}");
+        }
+    }
+
+    /// <summary>The weight as the quantizer stores it: a Gemm's transB = 1 weight [N, K] is prepared as [K, N].</summary>
+    private static float[] PreparedWeight(Graph.Graph g, string name, Tensor t)
+    {
+        var w = t.ToFloatArray();
+        var reader = g.Nodes.First(n => n.Inputs.Contains(name));
+        if (reader.OpType != "Gemm" || reader.Get<long>("transB") != 1) return w;
+        int rows = t.Shape[0], cols = t.Shape[1];
+        var r = new float[w.Length];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) r[j * rows + i] = w[i * cols + j];
+        return r;
+    }
+
+    /// <summary>Row-major index into the manifest's scales of weight element <paramref name="i"/>: per tensor 0, per
+    /// channel the coordinate on the axis, per group the element's coordinates with the axis one divided by the block.</summary>
+    private static int Slot(LowBit.Quantization.TensorEntry e, int i)
+    {
+        var shape = e.Shape!;
+        if (e.Axis is not int a) return 0;
+        a = (a + shape.Length) % shape.Length;
+        var coords = new int[shape.Length];
+        for (int d = shape.Length - 1, r = i; d >= 0; d--) { coords[d] = r % shape[d]; r /= shape[d]; }
+        if (e.BlockSize is not int block) return coords[a];
+        coords[a] /= block;
+        int slot = 0;
+        for (int d = 0; d < shape.Length; d++) slot = slot * e.ScaleShape[d] + coords[d];
+        return slot;
+    }
+
+    public static TheoryData<string, string> Cases() => new()
+    {
+        { "kmeans2", "per-channel" }, { "kmeans3", "per-tensor" }, { "kmeans4", "per-channel" }, { "kmeans4", "group:16" }, { "kmeans8", "per-channel" },
+    };
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Quantize_Codebook_StoredCodesAreNearestLevelAndOrtMatches(string format, string granularity)
+    {
+        int checkedWeights = 0;
+        foreach (var g in new[] { ConvNet(), TransformerBlock(), Mlp() })
+        {
+            var q = WeightOnly(g, format, WeightGranularity.Parse(granularity));
+            int bits = ((CodebookFormat)FormatTable.Get(format)).Bits;
+            var weights = q.Manifest.Tensors.Where(t => t.Kind == "weight").ToList();
+            Assert.NotEmpty(weights);
+            var tables = new HashSet<string>();
+            foreach (var e in weights)
+            {
+                Assert.Equal("lookup", e.Export);
+                Assert.Equal(bits, e.PackedBits);
+                var levels = e.Codebook!;
+                Assert.Contains(0f, levels);
+                Assert.InRange(levels.Length, 2, 1 << bits);
+                var gather = q.Graph.Nodes.Single(n => n.OpType == "Gather" && n.Outputs[0].StartsWith(e.Name + "_lookup_value", StringComparison.Ordinal));
+                var table = q.Graph.Initializers[gather.Inputs[0]].ToFloatArray();
+                tables.Add(gather.Inputs[0]);
+                Assert.Equal(1 << bits, table.Length);
+                Assert.Equal(levels, table.Take(levels.Length));
+                // Codes from the packed bytes (LSB-first bit stream) against the nearest level of w / s (ConvNet's weights
+                // are BatchNorm-folded copies, not in the float graph: checked through ONNX Runtime only).
+                if (!g.Initializers.TryGetValue(e.Name, out var wt)) continue;
+                checkedWeights++;
+                var w = PreparedWeight(g, e.Name, wt);
+                var packed = q.Graph.Initializers[e.Name + "_packed"].AsReadOnlySpan<byte>();
+                for (int i = 0; i < w.Length; i++)
+                {
+                    int code = 0;
+                    for (int k = 0; k < bits; k++) code |= ((packed[(i * bits + k) >> 3] >> ((i * bits + k) & 7)) & 1) << k;
+                    Assert.InRange(code, 0, levels.Length - 1);
+                    float t = w[i] / e.Scales![Slot(e, i)];
+                    double best = levels.Min(l => Math.Abs((double)t - l));
+                    Assert.True(Math.Abs((double)t - levels[code]) <= best + 1e-5, $"{e.Name}[{i}]: t = {t} stored as level {levels[code]}, nearest is {best} away");
+                }
+            }
+            Assert.Equal(weights.Count, tables.Count);  // one table per tensor
+            AssertOrtMatches(q.Graph, g);
+        }
+        Assert.True(checkedWeights >= 4, $"{checkedWeights} weights checked code by code");
+    }
+
+    [Fact]
+    public void Load_Manifest_RebuildsTheSameCodebooks()
+    {
+        var g = ConvNet();
+        var q = WeightOnly(g, "kmeans3", new WeightGranularity.PerChannel());
+        var reloaded = QuantizedModel.Apply(ManifestJson.Read(ManifestJson.Write(q.Manifest), "test"), g);
+        var x = RandomData(g, 1)[0];
+        Assert.Equal(0f, MaxAbsDiff(RunLowBit(q.Graph, x), RunLowBit(reloaded.Graph, x)));
+        Assert.Equal(q.Manifest.Tensors.Select(t => t.ParamsSha256), reloaded.Manifest.Tensors.Select(t => t.ParamsSha256));
+    }
+
+    [Fact]
+    public void Load_ManifestWithEditedCodebook_HashMismatchNamesTheTensor()
+    {
+        var g = ConvNet();
+        var q = WeightOnly(g, "kmeans3", new WeightGranularity.PerChannel());
+        var entry = q.Manifest.Tensors.First(t => t.Kind == "weight");
+        var edited = entry with { Codebook = entry.Codebook!.Select(l => l == 0 ? 0 : l * 0.9f).ToArray() };
+        var m = ManifestJson.Read(ManifestJson.Write(q.Manifest), "test");
+        m = m with { Tensors = m.Tensors.Select(t => t.Name == entry.Name && t.Kind == "weight" ? edited : t).ToList() };
+        var x = Assert.Throws<LowBitException>(() => QuantizedModel.Apply(m, g));
+        Assert.Contains(entry.Name, x.Message);
+    }
+
+    [Fact]
+    public void Quantize_CodebookWithGptq_ValuesOnTheLearnedGridAndOrtMatches()
+    {
+        var g = Mlp();
+        var data = RandomData(g, 4);
+        var rtn = WeightOnly(g, "kmeans3", new WeightGranularity.PerChannel());
+        var q = WeightOnly(g, "kmeans3", new WeightGranularity.PerChannel(), new AlgorithmConfig(WeightAlgorithm.Gptq, samples: 4), data);
+        Assert.All(q.Manifest.Tensors.Where(t => t.Kind == "weight"), t => Assert.NotNull(t.Algorithm));
+        // GPTQ keeps the codebooks round to nearest fitted (scales and levels are fixed before it runs).
+        Assert.Equal(rtn.Manifest.Tensors.Select(t => t.ParamsSha256), q.Manifest.Tensors.Select(t => t.ParamsSha256));
+        AssertOrtMatches(q.Graph, g);
+    }
+
+    [Fact]
+    public void QuantizerConfig_CodebookActivations_UsageError()
+    {
+        var x = Assert.Throws<LowBitException>(() => new QuantizerConfig(QuantMode.Static,
+            activations: new ActivationQuantConfig(FormatTable.Get("kmeans4"), QuantScheme.Symmetric)));
+        Assert.Equal(ErrorKind.Usage, x.Kind);
+        Assert.Contains("kmeans4", x.Message);
+    }
+
+    [Theory]
+    [InlineData("kmeans2", 2)]
+    [InlineData("kmeans3", 3)]
+    [InlineData("kmeans5", 5)]
+    public void Quantize_Codebook_FileBytesFollowTheBits(string format, int bits)
+    {
+        var b = new LowBit.Nn.GraphBuilder("wide", 11);
+        string x = b.Input("x", DType.Float32, 256);
+        b.Output(b.Dense(b.Relu(b.Dense(x, 256, 256, "fc1", std: 0.1), "relu"), 256, 256, "fc2", std: 0.1), "y", DType.Float32, 256);
+        var g = b.Graph;
+        long n = 2 * 256 * 256;
+        var q = WeightOnly(g, format, new WeightGranularity.PerChannel());
+        long file = OnnxExporter.ToBytes(q.Graph).Length;
+        // Beyond ⌈n·b/8⌉: float32 biases, per-channel scales, two tables of 2^b floats, unpack helpers and names.
+        long codes = (n * bits + 7) / 8, allowance = 2 * 256 * 4 * 2 + 2 * 4 * (1 << bits) + 6 * 1024;
+        Assert.InRange(file, codes, codes + allowance);
+    }
+}
