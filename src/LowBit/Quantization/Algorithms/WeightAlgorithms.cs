@@ -1,4 +1,6 @@
+using LowBit.Formats;
 using LowBit.Kernels.Gemm;
+using LowBit.Quantization.Observers;
 using LowBit.Quantization.Algorithms.Layers;
 using LowBit.Quantization.Qdq;
 using LowBit.Tensors;
@@ -62,9 +64,18 @@ internal static class WeightAlgorithms
             var w = layer.ReadMatrix(sim.Float);
             var bias = layer.Bias is { } b ? QdqParams.Floats(sim.Float.Initializers[b]).ToArray() : null;
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            bool codebook = grid.Format is CodebookFormat { IsLearned: true };
             var data = samples.Count == 0 ? null
-                : LayerCapture.Run(sim, layer, new LayerNeeds(true, algorithm?.Needs.Hessian ?? false,
+                : LayerCapture.Run(sim, layer, new LayerNeeds(true, (algorithm?.Needs.Hessian ?? false) || codebook,
                     (algorithm?.Needs.Means ?? false) || config.BiasCorrection == BiasCorrectionKind.Empirical, attention?[layer]), config.QuantizedInputs, rng, ct);
+            if (codebook && data?.Hessian is { } hessians)
+            {
+                // The layer's data is known now: refit its codebook with the Hessian diagonal (CodebookFit.HessianWeighted).
+                grid = new ElementGrid(CodebookFit.HessianWeighted((CodebookFormat)grid.Format, w, grid.Scales, layer.RowsPerGroup, layer.Cols, hessians),
+                    grid.Scales, grid.Zeros);
+                var q = layer.Params;
+                p.Weights[layer.Weight] = new QuantParams(grid.Format, q.Granularity, q.Scales, q.ZeroPoints, q.ScaleShape);
+            }
             var nearest = grid.NearestAll(w);
             var captured = clock.Elapsed;
             var solution = algorithm is null
@@ -84,6 +95,7 @@ internal static class WeightAlgorithms
             layer.WriteMatrix(sim.Quantized, solution.Weights);
             if (newBias is not null) SetBias(sim.Quantized, layer, newBias);
             if (data is { TokenWeighted: true }) solution = solution with { Summary = solution.Summary + ", token-weighted Hessian" };
+            if (codebook && data?.Hessian is not null) solution = solution with { Summary = solution.Summary + ", Hessian-weighted codebook" };
             outcomes[layer.Weight] = new AlgorithmOutcome(config.ToString(), solution.Summary, before, after);
             progress?.Report(new AlgorithmProgress(li + 1, layers.Count, $"{layer}: {solution.Summary}{(before is null ? "" : $"; output error {before:G3} → {after:G3}")}; {Seconds(captured)} capture, {Seconds(clock.Elapsed - captured)} solve"));
         }

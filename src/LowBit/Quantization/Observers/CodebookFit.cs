@@ -33,6 +33,28 @@ internal static class CodebookFit
     }
 
     /// <summary>
+    /// The codebook refitted with each weight's importance to the layer output (Choi et al. 2017, Hessian-weighted
+    /// k-means): for matrix element (r, k) of group g (row-major [rows, cols], rows split evenly into the groups), the
+    /// weight is s²·H_g[k, k], H_g the group's input Hessian, so the fit minimizes Σ H_kk·(w − s·c)², the diagonal part of
+    /// the layer's output error. Returns <paramref name="format"/> unchanged when the weights leave fewer than two levels.
+    /// </summary>
+    public static CodebookFormat HessianWeighted(CodebookFormat format, ReadOnlySpan<float> w, ReadOnlySpan<float> scales,
+        int rowsPerGroup, int cols, IReadOnlyList<double[]> hessians)
+    {
+        var t = new float[w.Length];
+        var weight = new float[w.Length];
+        for (int i = 0; i < w.Length; i++)
+        {
+            int row = i / cols, k = i % cols;
+            var h = hessians[row / rowsPerGroup];
+            t[i] = w[i] / scales[i];
+            weight[i] = (float)(scales[i] * scales[i] * h[k * cols + k]);
+        }
+        var levels = Levels(t, weight, format.Bits);
+        return levels.Length >= 2 ? CodebookFormat.Learned(format.Bits, levels) : format;
+    }
+
+    /// <summary>
     /// Weighted 1-D k-means: at most 2^<paramref name="bits"/> levels c minimizing Σ wᵢ·min_j (tᵢ − c_j)², one level held
     /// at exactly 0. Seeding: k-means++ (Arthur and Vassilvitskii 2007) with 0 as the first centre, on a strided sample of
     /// the sorted values, fixed seed. Lloyd iterations then run on all values: in one dimension each cluster is an interval

@@ -107,6 +107,29 @@ public class CodebookFitTests
     }
 
     [Fact]
+    public void HessianWeighted_DominantColumn_GetsItsOwnLevel()
+    {
+        // Column 0 of a [6, 5] matrix holds 0.37 in every row and has a Hessian diagonal 10⁶ times the others: the refit
+        // must put a level on 0.37 (unit scales), which the unweighted fit on the same values does not.
+        var rng = new Random(8);
+        int rows = 6, cols = 5;
+        var w = new float[rows * cols];
+        for (int i = 0; i < w.Length; i++) w[i] = i % cols == 0 ? 0.37f : (float)(rng.NextDouble() * 2 - 1);
+        var h = new double[cols * cols];
+        for (int k = 0; k < cols; k++) h[k * cols + k] = k == 0 ? 1e6 : 1;
+        var scales = Enumerable.Repeat(1f, w.Length).ToArray();
+        var plain = CodebookFormat.Learned(2, CodebookFit.Levels(w, default, 2));
+        bool HasLevel(CodebookFormat f) => f.Grid.Any(l => Math.Abs(l - 0.37f) < 1e-5f);
+        Assert.False(HasLevel(plain));
+        var refit = CodebookFit.HessianWeighted(plain, w, scales, rows, cols, [h]);
+        Assert.True(HasLevel(refit));
+        // Two groups of 3 rows, the second with a flat Hessian: column 0 still dominates through the first group.
+        var flat = new double[cols * cols];
+        for (int k = 0; k < cols; k++) flat[k * cols + k] = 1;
+        Assert.True(HasLevel(CodebookFit.HessianWeighted(plain, w, scales, 3, cols, [h, flat])));
+    }
+
+    [Fact]
     public void Learned_RejectsTooManyLevelsOrNoZero()
     {
         Assert.Throws<ArgumentException>(() => CodebookFormat.Learned(2, [-1f, -0.5f, 0f, 0.5f, 1f]));

@@ -131,15 +131,22 @@ public class CodebookExportTests
     }
 
     [Fact]
-    public void Quantize_CodebookWithGptq_ValuesOnTheLearnedGridAndOrtMatches()
+    public void Quantize_CodebookWithGptq_HessianWeightedCodebookInFileAndOrtMatches()
     {
         var g = Mlp();
         var data = RandomData(g, 4);
         var rtn = WeightOnly(g, "kmeans3", new WeightGranularity.PerChannel());
         var q = WeightOnly(g, "kmeans3", new WeightGranularity.PerChannel(), new AlgorithmConfig(WeightAlgorithm.Gptq, samples: 4), data);
-        Assert.All(q.Manifest.Tensors.Where(t => t.Kind == "weight"), t => Assert.NotNull(t.Algorithm));
-        // GPTQ keeps the codebooks round to nearest fitted (scales and levels are fixed before it runs).
-        Assert.Equal(rtn.Manifest.Tensors.Select(t => t.ParamsSha256), q.Manifest.Tensors.Select(t => t.ParamsSha256));
+        var weights = q.Manifest.Tensors.Where(t => t.Kind == "weight").ToList();
+        Assert.All(weights, t => Assert.Contains("Hessian-weighted codebook", t.Algorithm!.Summary));
+        // Refitted with the layer's Hessian diagonal: different levels from the data-free fit, and those are the file's.
+        var before = rtn.Manifest.Tensors.Where(t => t.Kind == "weight").ToDictionary(t => t.Name, t => t.Codebook!);
+        Assert.Contains(weights, t => !t.Codebook!.SequenceEqual(before[t.Name]));
+        foreach (var t in weights)
+        {
+            var gather = q.Graph.Nodes.Single(n => n.OpType == "Gather" && n.Outputs[0].StartsWith(t.Name + "_lookup_value", StringComparison.Ordinal));
+            Assert.Equal(t.Codebook!, q.Graph.Initializers[gather.Inputs[0]].ToFloatArray().Take(t.Codebook!.Length));
+        }
         AssertOrtMatches(q.Graph, g);
     }
 
