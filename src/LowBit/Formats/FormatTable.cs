@@ -25,7 +25,8 @@ public static class FormatTable
         list.Add(new BinaryFormat());
         foreach (int b in new[] { 3, 4, 5 }) list.Add(new PowerOfTwoFormat(b));
         foreach (int b in new[] { 3, 4, 5 }) list.Add(new AdditivePowerOfTwoFormat(b));
-        foreach (int b in CodebookFormat.Widths) list.Add(CodebookFormat.Template(b));
+        foreach (var family in new[] { CodebookFamily.KMeans, CodebookFamily.PowerExponent })
+            foreach (int b in CodebookFormat.Widths(family)) list.Add(CodebookFormat.Template(family, b));
         return list.ToArray();
     }
 

@@ -18,7 +18,7 @@ internal static class ManifestParams
             if (format is CodebookFormat codebook)
             {
                 if (t.Codebook is null) continue;  // recomputed from the weight (deterministic), checked against the hash
-                format = CodebookFormat.Learned(codebook.Bits, t.Codebook);
+                format = codebook.WithLevels(t.Codebook);
             }
             d[t.Name] = new QuantParams(format, g, t.Scales, t.ZeroPoints, t.ScaleShape);
         }

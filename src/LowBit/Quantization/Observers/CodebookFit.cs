@@ -4,14 +4,18 @@ namespace LowBit.Quantization.Observers;
 
 /// <summary>
 /// Fits a <see cref="CodebookFormat"/> to a weight tensor: per-slot absmax scales (the granularity's, through the scale
-/// format), then one codebook for the whole tensor by k-means on the scaled values t = w/s ∈ [−1, 1], each weighted by
-/// s² so that the fit minimizes the error of the weights themselves, Σ (w − s·c)² = Σ s²·(t − c)² (<see cref="Levels"/>). Deterministic: the same tensor always gives the same codebook (manifest replay recomputes it).
+/// format), then one codebook for the whole tensor on the scaled values t = w/s ∈ [−1, 1], each weighted by s² so that
+/// the fit minimizes the error of the weights themselves, Σ (w − s·c)² = Σ s²·(t − c)²: k-means (<see cref="Levels"/>)
+/// or the NUPES exponent (<see cref="PowerExponentLevels"/>). Deterministic: the same tensor always gives the same codebook (manifest replay recomputes it).
 /// </summary>
 internal static class CodebookFit
 {
     /// <summary>k-means++ seeding reads at most this many values (evenly strided through the sorted values).</summary>
     public const int SeedSample = 65536;
     public const int MaxIterations = 200;
+
+    /// <summary>The NUPES exponent search reads at most this many values (evenly strided).</summary>
+    public const int SearchSample = 262144;
 
     /// <summary>Parameters of <paramref name="x"/> [shape] under a codebook of <paramref name="template"/>'s width.</summary>
     public static QuantParams Choose(ReadOnlySpan<float> x, int[] shape, CodebookFormat template, Granularity granularity, ScaleFormat scaleFormat)
@@ -28,8 +32,7 @@ internal static class CodebookFit
                 values[i] /= q.Scales[p];
                 weights[i] = q.Scales[p] * q.Scales[p];
             }
-        var levels = Levels(values, weights, template.Bits);
-        return new QuantParams(CodebookFormat.Learned(template.Bits, levels), q.Granularity, q.Scales, q.ZeroPoints, q.ScaleShape);
+        return new QuantParams(Fit(template, values, weights), q.Granularity, q.Scales, q.ZeroPoints, q.ScaleShape);
     }
 
     /// <summary>
@@ -50,8 +53,67 @@ internal static class CodebookFit
             t[i] = w[i] / scales[i];
             weight[i] = (float)(scales[i] * scales[i] * h[k * cols + k]);
         }
-        var levels = Levels(t, weight, format.Bits);
-        return levels.Length >= 2 ? CodebookFormat.Learned(format.Bits, levels) : format;
+        return Fit(format, t, weight);
+    }
+
+    /// <summary>The family's fit of <paramref name="format"/>'s width to scaled values t with weights; the format itself
+    /// when the weights leave fewer than two levels.</summary>
+    public static CodebookFormat Fit(CodebookFormat format, ReadOnlySpan<float> t, ReadOnlySpan<float> weights)
+    {
+        var levels = format.Family == CodebookFamily.KMeans ? Levels(t, weights, format.Bits) : PowerExponentLevels(t, weights, format.Bits).Levels;
+        return levels.Length >= 2 ? format.WithLevels(levels) : format;
+    }
+
+    /// <summary>
+    /// NUPES (Yvinec et al. 2023, arXiv:2308.05600) power-exponent grid: the α of <see cref="CodebookFormat.PowerLevels"/>
+    /// minimizing Σ wᵢ·(tᵢ − nearest level)², over α ∈ [¼, 4]: 33 points evenly spaced in log2 α, then a golden-section
+    /// refinement (24 steps) around the best. α &lt; 1 spreads levels toward ±1 (heavy tails), α &gt; 1 crowds them near 0
+    /// (peaked weights). Evaluated on at most <see cref="SearchSample"/> values, evenly strided. Returns the levels and α.
+    /// </summary>
+    public static (float[] Levels, double Alpha) PowerExponentLevels(ReadOnlySpan<float> values, ReadOnlySpan<float> weights, int bits)
+    {
+        if (!weights.IsEmpty && weights.Length != values.Length) throw new ArgumentException($"{weights.Length} weights for {values.Length} values");
+        int stride = Math.Max(1, (values.Length + SearchSample - 1) / SearchSample);
+        var t = new List<float>();
+        var w = new List<float>();
+        for (int i = 0; i < values.Length; i += stride)
+        {
+            float wi = weights.IsEmpty ? 1 : weights[i];
+            if (float.IsFinite(values[i]) && float.IsFinite(wi) && wi > 0) { t.Add(values[i]); w.Add(wi); }
+        }
+        double Error(double log2Alpha)
+        {
+            var levels = CodebookFormat.PowerLevels(bits, Math.Pow(2, log2Alpha));
+            double e = 0;
+            for (int i = 0; i < t.Count; i++)
+            {
+                int j = Array.BinarySearch(levels, t[i]);
+                if (j < 0) j = ~j;
+                double d = double.PositiveInfinity;
+                if (j < levels.Length) d = levels[j] - t[i];
+                if (j > 0) d = Math.Min(d, t[i] - levels[j - 1]);
+                e += w[i] * d * d;
+            }
+            return e;
+        }
+        const int Points = 33;
+        double lo = -2, hi = 2, step = (hi - lo) / (Points - 1), best = 0, bestError = Error(0);
+        for (int p = 0; p < Points; p++)
+        {
+            double x = lo + p * step, e = Error(x);
+            if (e < bestError) (best, bestError) = (x, e);
+        }
+        double a = Math.Max(lo, best - step), b = Math.Min(hi, best + step), r = (Math.Sqrt(5) - 1) / 2;
+        double c = b - r * (b - a), d2 = a + r * (b - a), ec = Error(c), ed = Error(d2);
+        for (int it = 0; it < 24; it++)
+        {
+            if (ec < ed) { b = d2; d2 = c; ed = ec; c = b - r * (b - a); ec = Error(c); }
+            else { a = c; c = d2; ec = ed; d2 = a + r * (b - a); ed = Error(d2); }
+        }
+        double refined = ec < ed ? c : d2;
+        if (Math.Min(ec, ed) < bestError) best = refined;
+        double alpha = Math.Pow(2, best);
+        return (CodebookFormat.PowerLevels(bits, alpha), alpha);
     }
 
     /// <summary>

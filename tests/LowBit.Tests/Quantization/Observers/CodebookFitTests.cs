@@ -95,14 +95,14 @@ public class CodebookFitTests
         int rows = 8, cols = 64;
         // Channel r has absmax growing with r, so unweighted normalized errors would over-count the small channels.
         var x = Enumerable.Range(0, rows * cols).Select(i => (float)((i / cols + 1) * (rng.NextDouble() * 2 - 1))).ToArray();
-        var q = CodebookFit.Choose(x, [rows, cols], CodebookFormat.Template(3), new PerChannel(0), ScaleFormat.Float32);
+        var q = CodebookFit.Choose(x, [rows, cols], CodebookFormat.Template(CodebookFamily.KMeans, 3), new PerChannel(0), ScaleFormat.Float32);
         var f = Assert.IsType<CodebookFormat>(q.Format);
         Assert.True(f.IsLearned);
         Assert.Equal("kmeans3", f.Name);
         for (int r = 0; r < rows; r++)
             Assert.Equal(x.Skip(r * cols).Take(cols).Max(Math.Abs), q.Scales[r]);
         // Deterministic: a second fit gives the same levels (manifest replay relies on it).
-        var again = CodebookFit.Choose(x, [rows, cols], CodebookFormat.Template(3), new PerChannel(0), ScaleFormat.Float32);
+        var again = CodebookFit.Choose(x, [rows, cols], CodebookFormat.Template(CodebookFamily.KMeans, 3), new PerChannel(0), ScaleFormat.Float32);
         Assert.Equal(f.Grid, again.Format.Grid);
     }
 
@@ -127,6 +127,35 @@ public class CodebookFitTests
         var flat = new double[cols * cols];
         for (int k = 0; k < cols; k++) flat[k * cols + k] = 1;
         Assert.True(HasLevel(CodebookFit.HessianWeighted(plain, w, scales, 3, cols, [h, flat])));
+    }
+
+    [Theory]
+    [InlineData(4, 0.5)]
+    [InlineData(3, 2.0)]
+    [InlineData(5, 1.3)]
+    public void PowerExponentLevels_ValuesOnAPowerGrid_RecoverItsExponent(int bits, double alpha)
+    {
+        var grid = CodebookFormat.PowerLevels(bits, alpha);
+        var rng = new Random(bits);
+        var t = Enumerable.Range(0, 4000).Select(_ => grid[rng.Next(grid.Length)]).ToArray();
+        var (levels, found) = CodebookFit.PowerExponentLevels(t, default, bits);
+        Assert.Equal(alpha, found, 2e-3 * alpha);
+        Assert.True(Error(t, null, levels) < 1e-8, $"error {Error(t, null, levels)}");
+    }
+
+    [Fact]
+    public void PowerExponentLevels_PeakedValues_ExponentAboveOneAndBelowUniformError()
+    {
+        // Laplace values scaled to absmax 1: most mass near 0, so levels crowded near 0 (α > 1) fit better than uniform.
+        var rng = new Random(21);
+        var x = Enumerable.Range(0, 20000).Select(_ => (rng.NextDouble() < 0.5 ? -1 : 1) * -Math.Log(1 - rng.NextDouble())).ToArray();
+        double absmax = x.Max(Math.Abs);
+        var t = x.Select(v => (float)(v / absmax)).ToArray();
+        var (levels, alpha) = CodebookFit.PowerExponentLevels(t, default, 4);
+        Assert.True(alpha > 1.2, $"α = {alpha}");
+        Assert.True(Error(t, null, levels) < 0.8 * Error(t, null, CodebookFormat.PowerLevels(4, 1)));
+        Assert.Equal(15, levels.Length);
+        Assert.Equal([-1f, 0f, 1f], new[] { levels[0], levels[7], levels[14] });
     }
 
     [Fact]

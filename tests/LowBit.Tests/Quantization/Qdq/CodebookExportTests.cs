@@ -59,6 +59,7 @@ public class CodebookExportTests
     public static TheoryData<string, string> Cases() => new()
     {
         { "kmeans2", "per-channel" }, { "kmeans3", "per-tensor" }, { "kmeans4", "per-channel" }, { "kmeans4", "group:16" }, { "kmeans8", "per-channel" },
+        { "nupes4", "per-channel" }, { "nupes3", "group:16" },
     };
 
     [Theory, MemberData(nameof(Cases))]
@@ -163,6 +164,7 @@ public class CodebookExportTests
     [InlineData("kmeans2", 2)]
     [InlineData("kmeans3", 3)]
     [InlineData("kmeans5", 5)]
+    [InlineData("nupes3", 3)]
     public void Quantize_Codebook_FileBytesFollowTheBits(string format, int bits)
     {
         var b = new LowBit.Nn.GraphBuilder("wide", 11);
