@@ -140,7 +140,6 @@ public sealed record QuantizerConfig
                 throw Usage($"'{op}' is not an optional op type; the ops that stay float unless asked are: {string.Join(", ", OptionalOpTypes)} (or all)");
         if (WeightOnlyKernel == WeightOnlyKernel.MatMulNBits)
             CheckMatMulNBits(Weights);
-        CheckLookupAlgorithm();
         if (Recipe is not null)
             foreach (var (node, o) in Recipe.Nodes)
             {
@@ -171,20 +170,6 @@ public sealed record QuantizerConfig
             throw Usage($"{string.Join(", ", fp8)} in static mode: ONNX Runtime 1.31 (CPU) fuses float8 DequantizeLinear→Conv/Gemm→QuantizeLinear into " +
                 "QLinearConv/QGemm, which take no float8 tensors, and refuses the model; FP8 runs there weight-only " +
                 "(--mode weight-only or --activations none: float8 weights + DequantizeLinear, computed in float), or use int8/uint8 for static quantization");
-    }
-
-    /// <summary>AdaRound and BRECQ (its block-wise form) learn a soft rounding between the two grid neighbours of each
-    /// weight; on the non-uniform grids of the lookup formats (fp4, nf4, binary, PoT, APoT) they returned values off the
-    /// grid (tests/LowBit.Tests/Quantization/Qdq/LookupWeightsTests.cs), so the combination is refused. Round to nearest,
-    /// GPTQ, AdaQuant and bias correction pick grid values through <c>ElementGrid</c> and work.</summary>
-    private void CheckLookupAlgorithm()
-    {
-        if (Algorithm.Algorithm is not (WeightAlgorithm.AdaRound or WeightAlgorithm.Brecq)) return;
-        var formats = new[] { Weights }.Concat(Recipe?.Nodes.Values.Select(o => o.Weights).OfType<WeightQuantConfig>() ?? [])
-            .Select(w => w.Format).Where(WeightQuantConfig.IsLookup).Select(f => f.Name).Distinct().ToList();
-        if (formats.Count > 0)
-            throw Usage($"{ConfigNames.Name(Algorithm.Algorithm)} learns up/down rounding and does not support lookup weight format{(formats.Count > 1 ? "s" : "")} " +
-                $"{string.Join(", ", formats)}; with these use --algorithm nearest, gptq or adaquant (bias correction works too)");
     }
 
     private static void CheckDynamicWeights(WeightQuantConfig w, string what)

@@ -151,6 +151,17 @@ public class CodebookExportTests
         AssertOrtMatches(q.Graph, g);
     }
 
+    [Theory]
+    [InlineData(WeightAlgorithm.AdaRound, "kmeans3")]
+    [InlineData(WeightAlgorithm.Brecq, "nupes4")]
+    public void Quantize_CodebookWithSoftRounding_RunsAndOrtMatches(WeightAlgorithm algorithm, string format)
+    {
+        var g = Mlp();
+        var q = WeightOnly(g, format, new WeightGranularity.PerChannel(), new AlgorithmConfig(algorithm, iterations: 20, samples: 4), RandomData(g, 4));
+        Assert.All(q.Manifest.Tensors.Where(t => t.Kind == "weight"), t => Assert.NotNull(t.Algorithm));
+        AssertOrtMatches(q.Graph, g);
+    }
+
     [Fact]
     public void QuantizerConfig_CodebookActivations_UsageError()
     {

@@ -155,28 +155,20 @@ public class LookupWeightsTests(ITestOutputHelper output)
     [InlineData(WeightAlgorithm.AdaQuant, BiasCorrectionKind.None, "nf4")]
     [InlineData(WeightAlgorithm.AdaQuant, BiasCorrectionKind.None, "fp4")]
     [InlineData(WeightAlgorithm.Nearest, BiasCorrectionKind.Empirical, "apot4")]
+    [InlineData(WeightAlgorithm.AdaRound, BiasCorrectionKind.None, "nf4")]
+    [InlineData(WeightAlgorithm.AdaRound, BiasCorrectionKind.None, "pot4")]
+    [InlineData(WeightAlgorithm.Brecq, BiasCorrectionKind.None, "fp4")]
+    [InlineData(WeightAlgorithm.Brecq, BiasCorrectionKind.None, "apot4")]
     public void Quantize_LookupWeightsWithAlgorithm_RunsAndOrtMatches(WeightAlgorithm algorithm, BiasCorrectionKind bias, string format)
     {
-        // These algorithms pick values on the format's grid (ElementGrid brackets non-uniform grids); the export re-encodes
-        // them exactly (WeightAlgorithms.CheckOnGrid would throw otherwise), so the file holds the algorithm's choice.
+        // These algorithms pick values on the format's grid (ElementGrid brackets non-uniform grids; AdaRound and BRECQ
+        // harden to one of the two grid neighbours); the export re-encodes them exactly (WeightAlgorithms.CheckOnGrid
+        // would throw otherwise), so the file holds the algorithm's choice.
         var g = Mlp();
         var algo = new AlgorithmConfig(algorithm, iterations: 20, samples: 4, biasCorrection: bias);
         var q = WeightOnly(g, Weights(format, true), algo, RandomData(g, 4));
         Assert.All(q.Manifest.Tensors.Where(t => t.Kind == "weight"), t => Assert.NotNull(t.Algorithm));
         AssertOrtMatches(q.Graph, g, 1e-5f);
-    }
-
-    [Theory]
-    [InlineData(WeightAlgorithm.AdaRound, "nf4")]
-    [InlineData(WeightAlgorithm.Brecq, "pot4")]
-    public void QuantizerConfig_LookupWeightsWithSoftRounding_UsageErrorNamingFormatAndAlternatives(WeightAlgorithm algorithm, string format)
-    {
-        var x = Assert.Throws<LowBitException>(() => new QuantizerConfig(QuantMode.WeightOnly, weights: Weights(format, true),
-            algorithm: new AlgorithmConfig(algorithm)));
-        Assert.Equal(ErrorKind.Usage, x.Kind);
-        Assert.Contains(format, x.Message);
-        Assert.Contains("gptq", x.Message);
-        Assert.DoesNotContain("\n", x.Message);
     }
 
     [Theory]

@@ -62,15 +62,12 @@ internal static class SoftRounding
     /// <summary>h(V) of one element (as the graph computes it).</summary>
     public static float H(float v) => Math.Clamp(1f / (1f + MathF.Exp(-v)) * (Zeta - Gamma) + Gamma, 0f, 1f);
 
-    /// <summary>The final rounding: up where h(V) ≥ ½, down otherwise; every value is one of the element's grid neighbours.</summary>
-    public static float[] Harden(RoundingBounds b, ReadOnlySpan<float> v) => Harden(b.Down, b.Delta, v);
-
-    /// <summary>As above from down and delta: down + delta is exactly up, since adjacent grid values r₁ ≤ r₂ of one sign
-    /// satisfy r₂/2 ≤ r₁ (Sterbenz), so delta = r₂ − r₁ is exact and so is r₁ + delta.</summary>
-    public static float[] Harden(ReadOnlySpan<float> down, ReadOnlySpan<float> delta, ReadOnlySpan<float> v)
+    /// <summary>The final rounding: up where h(V) ≥ ½, down otherwise. The grid neighbours themselves are returned (not
+    /// down + delta, which on a non-uniform grid can differ from up in the last bit), so every value is on the grid.</summary>
+    public static float[] Harden(RoundingBounds b, ReadOnlySpan<float> v)
     {
         var w = new float[v.Length];
-        for (int i = 0; i < w.Length; i++) w[i] = H(v[i]) >= 0.5f ? down[i] + delta[i] : down[i];
+        for (int i = 0; i < w.Length; i++) w[i] = H(v[i]) >= 0.5f ? b.Up[i] : b.Down[i];
         return w;
     }
 
