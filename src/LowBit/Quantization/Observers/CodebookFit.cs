@@ -6,7 +6,8 @@ namespace LowBit.Quantization.Observers;
 /// Fits a <see cref="CodebookFormat"/> to a weight tensor: per-slot absmax scales (the granularity's, through the scale
 /// format), then one codebook for the whole tensor on the scaled values t = w/s ∈ [−1, 1], each weighted by s² so that
 /// the fit minimizes the error of the weights themselves, Σ (w − s·c)² = Σ s²·(t − c)²: k-means (<see cref="Levels"/>)
-/// or the NUPES exponent (<see cref="PowerExponentLevels"/>). Deterministic: the same tensor always gives the same codebook (manifest replay recomputes it).
+/// or the NUPES exponent (<see cref="PowerExponentLevels"/>). Deterministic: the same tensor always gives the same
+/// codebook (manifest replay recomputes it).
 /// </summary>
 internal static class CodebookFit
 {
@@ -103,15 +104,15 @@ internal static class CodebookFit
             double x = lo + p * step, e = Error(x);
             if (e < bestError) (best, bestError) = (x, e);
         }
+        // Golden section on [best − step, best + step] (log2 α), keeping the scan's best unless it finds a lower error.
         double a = Math.Max(lo, best - step), b = Math.Min(hi, best + step), r = (Math.Sqrt(5) - 1) / 2;
-        double c = b - r * (b - a), d2 = a + r * (b - a), ec = Error(c), ed = Error(d2);
+        double x1 = b - r * (b - a), x2 = a + r * (b - a), e1 = Error(x1), e2 = Error(x2);
         for (int it = 0; it < 24; it++)
         {
-            if (ec < ed) { b = d2; d2 = c; ed = ec; c = b - r * (b - a); ec = Error(c); }
-            else { a = c; c = d2; ec = ed; d2 = a + r * (b - a); ed = Error(d2); }
+            if (e1 < e2) { b = x2; x2 = x1; e2 = e1; x1 = b - r * (b - a); e1 = Error(x1); }
+            else { a = x1; x1 = x2; e1 = e2; x2 = a + r * (b - a); e2 = Error(x2); }
         }
-        double refined = ec < ed ? c : d2;
-        if (Math.Min(ec, ed) < bestError) best = refined;
+        if (Math.Min(e1, e2) < bestError) best = e1 < e2 ? x1 : x2;
         double alpha = Math.Pow(2, best);
         return (CodebookFormat.PowerLevels(bits, alpha), alpha);
     }
