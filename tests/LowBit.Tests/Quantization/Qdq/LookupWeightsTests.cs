@@ -179,6 +179,9 @@ public class LookupWeightsTests(ITestOutputHelper output)
     [InlineData("pot4", 4)]
     [InlineData("apot4", 4)]
     [InlineData("apot5", 5)]
+    [InlineData("kmeans2", 2)]
+    [InlineData("kmeans3", 3)]
+    [InlineData("nupes3", 3)]
     public void Quantize_LookupWeights_FileBytesFollowTheBits(string format, int bits)
     {
         var b = new LowBit.Nn.GraphBuilder("wide", 11);
