@@ -39,20 +39,20 @@ internal static class CodebookFit
     /// <summary>
     /// The codebook refitted with each weight's importance to the layer output (Choi et al. 2017, Hessian-weighted
     /// k-means): for matrix element (r, k) of group g (row-major [rows, cols], rows split evenly into the groups), the
-    /// weight is s²·H_g[k, k], H_g the group's input Hessian, so the fit minimizes Σ H_kk·(w − s·c)², the diagonal part of
-    /// the layer's output error. Returns <paramref name="format"/> unchanged when the weights leave fewer than two levels.
+    /// weight is s²·H_g[k, k], H_g the group's input Hessian (<paramref name="diagonals"/>[g] = its diagonal, [cols]), so the
+    /// fit minimizes Σ H_kk·(w − s·c)², the diagonal part of the layer's output error. Returns <paramref name="format"/>
+    /// unchanged when the weights leave fewer than two levels.
     /// </summary>
     public static CodebookFormat HessianWeighted(CodebookFormat format, ReadOnlySpan<float> w, ReadOnlySpan<float> scales,
-        int rowsPerGroup, int cols, IReadOnlyList<double[]> hessians)
+        int rowsPerGroup, int cols, IReadOnlyList<double[]> diagonals)
     {
         var t = new float[w.Length];
         var weight = new float[w.Length];
         for (int i = 0; i < w.Length; i++)
         {
             int row = i / cols, k = i % cols;
-            var h = hessians[row / rowsPerGroup];
             t[i] = w[i] / scales[i];
-            weight[i] = (float)(scales[i] * scales[i] * h[k * cols + k]);
+            weight[i] = (float)(scales[i] * scales[i] * diagonals[row / rowsPerGroup][k]);
         }
         return Fit(format, t, weight);
     }

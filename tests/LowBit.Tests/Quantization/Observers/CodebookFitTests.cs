@@ -115,8 +115,8 @@ public class CodebookFitTests
         int rows = 6, cols = 5;
         var w = new float[rows * cols];
         for (int i = 0; i < w.Length; i++) w[i] = i % cols == 0 ? 0.37f : (float)(rng.NextDouble() * 2 - 1);
-        var h = new double[cols * cols];
-        for (int k = 0; k < cols; k++) h[k * cols + k] = k == 0 ? 1e6 : 1;
+        var h = new double[cols];
+        for (int k = 0; k < cols; k++) h[k] = k == 0 ? 1e6 : 1;
         var scales = Enumerable.Repeat(1f, w.Length).ToArray();
         var plain = CodebookFormat.Learned(2, CodebookFit.Levels(w, default, 2));
         bool HasLevel(CodebookFormat f) => f.Grid.Any(l => Math.Abs(l - 0.37f) < 1e-5f);
@@ -124,8 +124,7 @@ public class CodebookFitTests
         var refit = CodebookFit.HessianWeighted(plain, w, scales, rows, cols, [h]);
         Assert.True(HasLevel(refit));
         // Two groups of 3 rows, the second with a flat Hessian: column 0 still dominates through the first group.
-        var flat = new double[cols * cols];
-        for (int k = 0; k < cols; k++) flat[k * cols + k] = 1;
+        var flat = Enumerable.Repeat(1.0, cols).ToArray();
         Assert.True(HasLevel(CodebookFit.HessianWeighted(plain, w, scales, 3, cols, [h, flat])));
     }
 

@@ -162,6 +162,25 @@ public class CodebookExportTests
     }
 
     [Fact]
+    public void Quantize_CodebookRefit_DiagonalCaptureMatchesFullHessianDiagonal()
+    {
+        // AdaRound captures only diag H for the refit, GPTQ the full H (the refit reads its diagonal). The first layer sees
+        // the model input in both runs, so its refitted codebook must agree (up to the float32 Gram's rounding).
+        var g = Mlp();
+        var data = RandomData(g, 4);
+        QuantManifest Run(WeightAlgorithm a) => WeightOnly(g, "kmeans3", new WeightGranularity.PerChannel(),
+            new AlgorithmConfig(a, iterations: 5, samples: 4), data).Manifest;
+        var viaDiagonal = Run(WeightAlgorithm.AdaRound).Tensors.First(t => t.Kind == "weight");
+        var viaHessian = Run(WeightAlgorithm.Gptq).Tensors.First(t => t.Kind == "weight");
+        Assert.Equal(viaHessian.Name, viaDiagonal.Name);
+        Assert.Contains("Hessian-weighted codebook", viaDiagonal.Algorithm!.Summary);
+        var rtn = WeightOnly(g, "kmeans3", new WeightGranularity.PerChannel()).Manifest.Tensors.First(t => t.Kind == "weight");
+        Assert.False(rtn.Codebook!.SequenceEqual(viaHessian.Codebook!));
+        Assert.Equal(viaHessian.Codebook!.Length, viaDiagonal.Codebook!.Length);
+        for (int i = 0; i < viaHessian.Codebook.Length; i++) Assert.Equal(viaHessian.Codebook[i], viaDiagonal.Codebook[i], 1e-4f);
+    }
+
+    [Fact]
     public void QuantizerConfig_CodebookActivations_UsageError()
     {
         var x = Assert.Throws<LowBitException>(() => new QuantizerConfig(QuantMode.Static,

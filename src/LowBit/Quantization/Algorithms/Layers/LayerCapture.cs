@@ -23,9 +23,10 @@ internal static class LayerCapture
         var fRows = Enumerable.Range(0, groups).Select(_ => new List<float[]>()).ToArray();
         var qRows = Enumerable.Range(0, groups).Select(_ => new List<float[]>()).ToArray();
         var hessian = needs.Hessian ? Enumerable.Range(0, groups).Select(_ => new double[cols * cols]).ToArray() : null;
+        var diagonal = needs.Diagonal && hessian is null ? Enumerable.Range(0, groups).Select(_ => new double[cols]).ToArray() : null;
         var fMean = needs.Means ? Enumerable.Range(0, groups).Select(_ => new double[cols]).ToArray() : null;
         var qMean = needs.Means ? Enumerable.Range(0, groups).Select(_ => new double[cols]).ToArray() : null;
-        bool dense = needs.Hessian || needs.Means;
+        bool dense = needs.Hessian || needs.Means || needs.Diagonal;
         long meanCount = 0;
         int rowCount = 0;
         bool weighted = needs.ImportanceOf is not null;
@@ -55,6 +56,7 @@ internal static class LayerCapture
                 if (!dense) continue;
                 var xq = pq.Gather(all, g);
                 if (hessian is not null) AddGram(importance is null ? xq : Scaled(xq, all, importance, cols), all.Length, cols, hessian[g]);
+                if (diagonal is not null) AddColumnSquares(xq, cols, diagonal[g]);
                 if (fMean is null || qMean is null) continue;
                 AddColumnSums(ReferenceEquals(pq, pf) ? xq : pf.Gather(all, g), cols, fMean[g]);
                 AddColumnSums(xq, cols, qMean[g]);
@@ -66,12 +68,17 @@ internal static class LayerCapture
         if (hessian is not null)
             foreach (var h in hessian)
                 for (int i = 0; i < h.Length; i++) h[i] /= meanCount;
+        if (diagonal is not null)
+            foreach (var d in diagonal)
+                for (int k = 0; k < cols; k++) d[k] /= meanCount;
+        diagonal ??= hessian?.Select(h => Enumerable.Range(0, cols).Select(k => h[k * cols + k]).ToArray()).ToArray();
         return new LayerData
         {
             RowCount = needs.Rows ? rowCount : 0,
             FloatRows = fRows.Select(Concat).ToArray(),
             QuantRows = qRows.Select(Concat).ToArray(),
             Hessian = hessian,
+            HessianDiagonal = diagonal,
             FloatMean = fMean,
             QuantMean = qMean,
             HessianVectors = meanCount,
@@ -100,6 +107,12 @@ internal static class LayerCapture
             for (int k = 0; k < cols; k++) r[i * cols + k] = x[i * cols + k] * s;
         }
         return r;
+    }
+
+    private static void AddColumnSquares(float[] x, int cols, double[] sums)
+    {
+        for (int r = 0, rows = x.Length / cols; r < rows; r++)
+            for (int k = 0; k < cols; k++) sums[k] += (double)x[r * cols + k] * x[r * cols + k];
     }
 
     private static void AddColumnSums(float[] x, int cols, double[] sums)

@@ -3,8 +3,9 @@ namespace LowBit.Quantization.Algorithms.Layers;
 /// <summary>What a layer-wise algorithm needs captured for its layer (the Hessian and the means cost a pass over up to
 /// 4096 positions per sample, so they are captured only when asked).</summary>
 /// <see cref="ImportanceOf"/>: the attention probabilities whose <see cref="TokenImportance"/> weighs the Hessian's
-/// vectors (RSQ); null for the plain Hessian.
-internal readonly record struct LayerNeeds(bool Rows, bool Hessian, bool Means = false, string? ImportanceOf = null);
+/// vectors (RSQ); null for the plain Hessian. <see cref="Diagonal"/>: only diag H (a column sum of squares, no [Cols, Cols]
+/// accumulator), e.g. for a Hessian-weighted codebook.
+internal readonly record struct LayerNeeds(bool Rows, bool Hessian, bool Means = false, string? ImportanceOf = null, bool Diagonal = false);
 
 /// <summary>
 /// One layer's data, per group g (Conv groups; 1 otherwise), from the kept calibration samples:
@@ -19,6 +20,8 @@ internal sealed class LayerData
     public required float[][] FloatRows { get; init; }
     public required float[][] QuantRows { get; init; }
     public double[][]? Hessian { get; init; }
+    /// <summary>diag H per group ([Cols]), when <see cref="LayerNeeds.Hessian"/> or <see cref="LayerNeeds.Diagonal"/> was asked.</summary>
+    public double[][]? HessianDiagonal { get; init; }
     /// <summary>Null unless <see cref="LayerNeeds.Means"/> was asked.</summary>
     public double[][]? FloatMean { get; init; }
     public double[][]? QuantMean { get; init; }
