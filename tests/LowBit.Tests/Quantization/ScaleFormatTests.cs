@@ -127,6 +127,20 @@ public class ScaleFormatTests
     }
 
     [Fact]
+    public void Quantize_RecipeScaleFormat_AppliesToThatNodeOnly()
+    {
+        var g = Mlp();
+        var recipe = QuantRecipe.Parse("""{ "nodes": { "fc2": { "weights": { "format": "int4", "granularity": "per-channel", "scaleFormat": "e8m0" } } } }""");
+        var q = Quantizer.Quantize(g, new QuantizerConfig(QuantMode.WeightOnly,
+            weights: new WeightQuantConfig(FormatTable.Get("int4"), new WeightGranularity.PerChannel()), recipe: recipe));
+        static bool PowersOfTwo(TensorEntry t) => t.Scales!.All(s => s == WeightScales.PowerOfTwoAtLeast(s));
+        var weights = q.Manifest.Tensors.Where(t => t.Kind == "weight").ToDictionary(t => t.Name);
+        Assert.True(PowersOfTwo(weights["fc2.weight"]));
+        Assert.False(PowersOfTwo(weights["fc1.weight"]));
+        Assert.False(PowersOfTwo(weights["fc3.weight"]));
+    }
+
+    [Fact]
     public void ManifestConfig_ScaleFormat_RoundTrips()
     {
         var c = new QuantizerConfig(QuantMode.WeightOnly, weights: new WeightQuantConfig(FormatTable.Get("fp4"), new WeightGranularity.Group(32),

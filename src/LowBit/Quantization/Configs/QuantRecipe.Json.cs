@@ -25,7 +25,7 @@ public sealed partial record QuantRecipe
     private static readonly string[] TopKeys = ["exclude", "nodes"];
     private static readonly string[] ExcludeKeys = ["nodes", "opTypes"];
     private static readonly string[] NodeKeys = ["float", "weights", "activations"];
-    private static readonly string[] WeightKeys = ["format", "granularity", "scheme", "range"];
+    private static readonly string[] WeightKeys = ["format", "granularity", "scheme", "range", "scaleFormat"];
     private static readonly string[] ActivationKeys = ["format", "scheme", "observer"];
 
     /// <summary>Reads a recipe file; errors name the file.</summary>
@@ -112,7 +112,8 @@ public sealed partial record QuantRecipe
                 Str(e, "format") is string f ? FormatTable.Get(f) : null,
                 Str(e, "granularity") is string g ? WeightGranularity.Parse(g) : null,
                 Str(e, "scheme") is string s ? ConfigNames.ParseScheme(s) : QuantScheme.Symmetric,
-                Str(e, "range") is string r ? ConfigNames.ParseWeightRange(r) : WeightRange.MinMax);
+                Str(e, "range") is string r ? ConfigNames.ParseWeightRange(r) : WeightRange.MinMax,
+                Str(e, "scaleFormat") is string sf ? ConfigNames.ParseScaleFormat(sf) : ScaleFormat.Float32);
         }
         catch (LowBitException x)
         {
@@ -177,6 +178,7 @@ public sealed partial record QuantRecipe
         w.WriteString("granularity", c.Granularity.ToString());
         w.WriteString("scheme", ConfigNames.Name(c.Scheme));
         w.WriteString("range", ConfigNames.Name(c.Range));
+        if (c.ScaleFormat != ScaleFormat.Float32) w.WriteString("scaleFormat", ConfigNames.Name(c.ScaleFormat));
         w.WriteEndObject();
     }
 

@@ -9,7 +9,7 @@ public class QuantRecipeTests
           "exclude": { "nodes": ["fc3"], "opTypes": ["Concat"] },
           "nodes": {
             "fc1": "float",
-            "fc2": { "weights": { "format": "int4", "granularity": "group:16", "range": "mse" },
+            "fc2": { "weights": { "format": "int4", "granularity": "group:16", "range": "mse", "scaleFormat": "e8m0" },
                      "activations": { "observer": "percentile:99.9" } }
           }
         }
@@ -26,6 +26,7 @@ public class QuantRecipeTests
         Assert.Equal("int4", fc2.Weights!.Format.Name);
         Assert.Equal(new WeightGranularity.Group(16), fc2.Weights.Granularity);
         Assert.Equal(WeightRange.Mse, fc2.Weights.Range);
+        Assert.Equal(ScaleFormat.E8M0, fc2.Weights.ScaleFormat);
         Assert.Equal("percentile:99.9", fc2.Activations!.Observer.ToString());
     }
 
@@ -39,7 +40,8 @@ public class QuantRecipeTests
     [Theory]
     [InlineData("""{ "node": {} }""", "unknown key \"node\" in the recipe; allowed keys: exclude, nodes")]
     [InlineData("""{ "nodes": { "a": { "weight": {} } } }""", "unknown key \"weight\" in node 'a'; allowed keys: float, weights, activations")]
-    [InlineData("""{ "nodes": { "a": { "weights": { "bits": 4 } } } }""", "allowed keys: format, granularity, scheme, range")]
+    [InlineData("""{ "nodes": { "a": { "weights": { "bits": 4 } } } }""", "allowed keys: format, granularity, scheme, range, scaleFormat")]
+    [InlineData("""{ "nodes": { "a": { "weights": { "scaleFormat": "fp16" } } } }""", "unknown scale format 'fp16'")]
     [InlineData("""{ "nodes": { "a": { "weights": { "format": "int9" } } } }""", "unknown number format 'int9'; known formats:")]
     [InlineData("""{ "nodes": { "a": { "activations": { "observer": "kl" } } } }""", "unknown observer 'kl'; known observers:")]
     [InlineData("""{ "nodes": { "a": "int8" } }""", "the only string value is \"float\"")]
