@@ -105,8 +105,8 @@ public sealed record TensorEntry(string Name, string Kind, string Format, string
     /// format's grid instead, times the scale (docs/formats.md, "Lookup-table export").</summary>
     public int? PackedBits { get; init; }
 
-    /// <summary>Weights in a learned codebook format (<c>kmeans2</c> … <c>kmeans8</c>): the levels, ascending, code c ↦
-    /// level c (docs/formats.md, "Codebooks"). <see cref="ParamsSha256"/> then also covers them.</summary>
+    /// <summary>Weights in a learned codebook format (<c>kmeans2</c> … <c>kmeans8</c>, <c>nupes3</c> … <c>nupes5</c>): the
+    /// levels, ascending, code c ↦ level c (docs/formats.md, "Codebooks"). <see cref="ParamsSha256"/> then also covers them.</summary>
     public float[]? Codebook { get; init; }
 }
 
