@@ -69,7 +69,8 @@ internal static class WeightAlgorithms
                 : LayerCapture.Run(sim, layer, new LayerNeeds(true, algorithm?.Needs.Hessian ?? false,
                     (algorithm?.Needs.Means ?? false) || config.BiasCorrection == BiasCorrectionKind.Empirical, attention?[layer], Diagonal: codebook),
                     config.QuantizedInputs, rng, ct);
-            if (codebook && data?.HessianDiagonal is { } diagonals)
+            var diagonals = codebook ? data?.HessianDiagonal : null;
+            if (diagonals is not null)
             {
                 // The layer's data is known now: refit its codebook with the Hessian diagonal (CodebookFit.HessianWeighted).
                 grid = new ElementGrid(CodebookFit.HessianWeighted((CodebookFormat)grid.Format, w, grid.Scales, layer.RowsPerGroup, layer.Cols, diagonals),
@@ -96,7 +97,7 @@ internal static class WeightAlgorithms
             layer.WriteMatrix(sim.Quantized, solution.Weights);
             if (newBias is not null) SetBias(sim.Quantized, layer, newBias);
             if (data is { TokenWeighted: true }) solution = solution with { Summary = solution.Summary + ", token-weighted Hessian" };
-            if (codebook && data?.HessianDiagonal is not null) solution = solution with { Summary = solution.Summary + ", Hessian-weighted codebook" };
+            if (diagonals is not null) solution = solution with { Summary = solution.Summary + ", Hessian-weighted codebook" };
             outcomes[layer.Weight] = new AlgorithmOutcome(config.ToString(), solution.Summary, before, after);
             progress?.Report(new AlgorithmProgress(li + 1, layers.Count, $"{layer}: {solution.Summary}{(before is null ? "" : $"; output error {before:G3} → {after:G3}")}; {Seconds(captured)} capture, {Seconds(clock.Elapsed - captured)} solve"));
         }

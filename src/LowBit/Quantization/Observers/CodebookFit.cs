@@ -3,10 +3,10 @@ using LowBit.Formats;
 namespace LowBit.Quantization.Observers;
 
 /// <summary>
-/// Fits a <see cref="CodebookFormat"/> to a weight tensor: per-slot absmax scales (the granularity's, through the scale
-/// format), then one codebook for the whole tensor on the scaled values t = w/s ∈ [−1, 1], each weighted by s² so that
-/// the fit minimizes the error of the weights themselves, Σ (w − s·c)² = Σ s²·(t − c)²: k-means (<see cref="Levels"/>)
-/// or the NUPES exponent (<see cref="PowerExponentLevels"/>). Deterministic: the same tensor always gives the same
+/// Fits a <see cref="CodebookFormat"/> to a weight tensor, given per-slot absmax scales (the granularity's, through the
+/// scale format; <see cref="Qdq.QdqParams"/>): one codebook for the whole tensor on the scaled values t = w/s ∈ [−1, 1],
+/// each weighted by s² so that the fit minimizes the error of the weights themselves, Σ (w − s·c)² = Σ s²·(t − c)²:
+/// k-means (<see cref="Levels"/>) or the NUPES exponent (<see cref="PowerExponentLevels"/>). Deterministic: the same tensor always gives the same
 /// codebook (manifest replay recomputes it).
 /// </summary>
 internal static class CodebookFit
@@ -18,22 +18,20 @@ internal static class CodebookFit
     /// <summary>The NUPES exponent search reads at most this many values (evenly strided).</summary>
     public const int SearchSample = 262144;
 
-    /// <summary>Parameters of <paramref name="x"/> [shape] under a codebook of <paramref name="template"/>'s width.</summary>
-    public static QuantParams Choose(ReadOnlySpan<float> x, int[] shape, CodebookFormat template, Granularity granularity, ScaleFormat scaleFormat)
+    /// <summary><paramref name="scaled"/> (a codebook template's parameters, absmax scales) with the codebook fitted to
+    /// <paramref name="x"/> [shape] under those scales.</summary>
+    public static QuantParams Choose(ReadOnlySpan<float> x, int[] shape, QuantParams scaled)
     {
-        var scaleShape = QuantParams.ScaleShapeFor(shape, granularity);
-        var (mins, maxs) = WeightRanges.MinMax(x, shape, granularity);
-        // The template's grid spans [−1, 1], so the symmetric scale is the slot's absmax (1 for an all-zero slot).
-        var q = WeightScales.Apply(Affine.Choose(template, QuantScheme.Symmetric, granularity, scaleShape, mins, maxs), scaleFormat);
-        var (values, offsets) = WeightRanges.GatherBySlot(x, shape, granularity, q.Scales.Length);
+        var template = (CodebookFormat)scaled.Format;
+        var (values, offsets) = WeightRanges.GatherBySlot(x, shape, scaled.Granularity, scaled.Scales.Length);
         var weights = new float[values.Length];
-        for (int p = 0; p < q.Scales.Length; p++)
+        for (int p = 0; p < scaled.Scales.Length; p++)
             for (int i = offsets[p]; i < offsets[p + 1]; i++)
             {
-                values[i] /= q.Scales[p];
-                weights[i] = q.Scales[p] * q.Scales[p];
+                values[i] /= scaled.Scales[p];
+                weights[i] = scaled.Scales[p] * scaled.Scales[p];
             }
-        return new QuantParams(Fit(template, values, weights), q.Granularity, q.Scales, q.ZeroPoints, q.ScaleShape);
+        return new QuantParams(Fit(template, values, weights), scaled.Granularity, scaled.Scales, scaled.ZeroPoints, scaled.ScaleShape);
     }
 
     /// <summary>

@@ -58,15 +58,17 @@ internal sealed class QdqParams
     {
         var x = Floats(t);
         var c = w.Config;
-        if (c.Format is CodebookFormat codebook) return CodebookFit.Choose(x, t.Shape, codebook, w.Granularity, c.ScaleFormat);
-        var (mins, maxs) = c.Range switch
+        // A codebook adapts its levels to the distribution, so it takes absmax scales (minmax: its template spans [−1, 1]).
+        var range = c.Format is CodebookFormat ? WeightRange.MinMax : c.Range;
+        var (mins, maxs) = range switch
         {
             WeightRange.Mse => WeightRanges.Mse(x, t.Shape, c.Format, c.Scheme, w.Granularity, c.ScaleFormat),
-            WeightRange.AbsMean or WeightRange.AbsMedian => AbsRanges.Ranges(x, t.Shape, c.Format, w.Granularity, median: c.Range == WeightRange.AbsMedian),
+            WeightRange.AbsMean or WeightRange.AbsMedian => AbsRanges.Ranges(x, t.Shape, c.Format, w.Granularity, median: range == WeightRange.AbsMedian),
             _ => WeightRanges.MinMax(x, t.Shape, w.Granularity),
         };
-        var q = Affine.Choose(c.Format, c.Scheme, w.Granularity, QuantParams.ScaleShapeFor(t.Shape, w.Granularity), mins, maxs);
-        return WeightScales.Apply(q, c.ScaleFormat);
+        var q = WeightScales.Apply(Affine.Choose(c.Format, c.Scheme, w.Granularity, QuantParams.ScaleShapeFor(t.Shape, w.Granularity), mins, maxs),
+            c.ScaleFormat);
+        return q.Format is CodebookFormat ? CodebookFit.Choose(x, t.Shape, q) : q;
     }
 
     internal static ReadOnlySpan<float> Floats(Tensor t) => t.DType == DType.Float32 ? t.AsReadOnlySpan<float>() : t.ToFloatArray();

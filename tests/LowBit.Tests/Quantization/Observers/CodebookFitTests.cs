@@ -89,20 +89,26 @@ public class CodebookFitTests
     }
 
     [Fact]
-    public void Choose_PerChannel_AbsmaxScalesAndCodebookFittedInWeightUnits()
+    public void Choose_PerChannel_KeepsScalesAndFitsInWeightUnits()
     {
         var rng = new Random(4);
         int rows = 8, cols = 64;
         // Channel r has absmax growing with r, so unweighted normalized errors would over-count the small channels.
         var x = Enumerable.Range(0, rows * cols).Select(i => (float)((i / cols + 1) * (rng.NextDouble() * 2 - 1))).ToArray();
-        var q = CodebookFit.Choose(x, [rows, cols], CodebookFormat.Template(CodebookFamily.KMeans, 3), new PerChannel(0), ScaleFormat.Float32);
+        var scaled = Affine.ChooseFromData(x, [rows, cols], CodebookFormat.Template(CodebookFamily.KMeans, 3), QuantScheme.Symmetric, new PerChannel(0));
+        var q = CodebookFit.Choose(x, [rows, cols], scaled);
         var f = Assert.IsType<CodebookFormat>(q.Format);
         Assert.True(f.IsLearned);
         Assert.Equal("kmeans3", f.Name);
-        for (int r = 0; r < rows; r++)
-            Assert.Equal(x.Skip(r * cols).Take(cols).Max(Math.Abs), q.Scales[r]);
+        Assert.Equal(scaled.Scales, q.Scales);
+        // The fit minimizes the error of the weights themselves, Σ (w − s·c)²: lower there than the fit of the normalized
+        // values with equal weights.
+        var t = x.Select((v, i) => v / scaled.Scales[i / cols]).ToArray();
+        var s2 = x.Select((_, i) => scaled.Scales[i / cols] * scaled.Scales[i / cols]).ToArray();
+        double inWeightUnits = Error(t, s2, f.Grid.ToArray()), unweighted = Error(t, s2, CodebookFit.Levels(t, default, 3));
+        Assert.True(inWeightUnits < unweighted, $"weight-unit error {inWeightUnits}, unweighted fit {unweighted}");
         // Deterministic: a second fit gives the same levels (manifest replay relies on it).
-        var again = CodebookFit.Choose(x, [rows, cols], CodebookFormat.Template(CodebookFamily.KMeans, 3), new PerChannel(0), ScaleFormat.Float32);
+        var again = CodebookFit.Choose(x, [rows, cols], scaled);
         Assert.Equal(f.Grid, again.Format.Grid);
     }
 

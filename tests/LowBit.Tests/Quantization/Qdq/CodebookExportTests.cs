@@ -89,6 +89,10 @@ public class CodebookExportTests
                 if (!g.Initializers.TryGetValue(e.Name, out var wt)) continue;
                 checkedWeights++;
                 var w = PreparedWeight(g, e.Name, wt);
+                // Absmax scales per slot (the codebook ignores the ≤ 4-bit mse default: its levels adapt instead).
+                var absmax = new float[e.Scales!.Length];
+                for (int i = 0; i < w.Length; i++) absmax[Slot(e, i)] = Math.Max(absmax[Slot(e, i)], Math.Abs(w[i]));
+                Assert.Equal(absmax, e.Scales);
                 var packed = q.Graph.Initializers[e.Name + "_packed"].AsReadOnlySpan<byte>();
                 for (int i = 0; i < w.Length; i++)
                 {

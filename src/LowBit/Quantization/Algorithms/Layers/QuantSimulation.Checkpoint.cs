@@ -77,23 +77,10 @@ internal sealed partial class QuantSimulation
     /// also read a model input or a value produced before the cut other than through it.</summary>
     private static Graph.Graph? From(Graph.Graph g, IReadOnlyList<string> names, string cut, DType type)
     {
-        var producers = g.Producers();
-        var keep = new HashSet<Node>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<string>(names);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (stack.Count > 0)
-        {
-            string v = stack.Pop();
-            if (v == cut || !seen.Add(v) || g.Initializers.ContainsKey(v)) continue;
-            if (!producers.TryGetValue(v, out var n)) return null;  // a model input reached around the cut
-            if (keep.Add(n))
-                foreach (var i in n.Inputs.Where(i => i.Length > 0)) stack.Push(i);
-        }
-        var sub = new Graph.Graph { Name = g.Name, Opsets = g.Opsets, Metadata = g.Metadata };
-        sub.Nodes.AddRange(g.Nodes.Where(keep.Contains));
+        var (nodes, readsInput) = Ancestors(g, names, cut);
+        if (readsInput) return null;  // a model input reached around the cut
+        var sub = Shell(g, nodes, names);
         sub.Inputs.Add(new ValueInfo(cut, type, null));  // no shape: batches stack samples along the first axis
-        var used = new HashSet<string>(sub.Nodes.SelectMany(n => n.Inputs).Concat(names), StringComparer.Ordinal);
-        foreach (var (k, v) in g.Initializers) if (used.Contains(k)) sub.Initializers[k] = v;
         foreach (var (k, v) in g.ValueInfos) if (k != cut) sub.ValueInfos[k] = v;
         return sub;
     }

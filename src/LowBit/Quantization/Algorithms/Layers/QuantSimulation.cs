@@ -142,20 +142,42 @@ internal sealed partial class QuantSimulation
     private static Graph.Graph Prefix(Graph.Graph g, IReadOnlyList<string> names)
     {
         if (g.Nodes.Any(n => n.Subgraphs().Any())) return g;
-        var producers = g.Producers();
+        var cut = Shell(g, Ancestors(g, names, stop: null).Nodes, names);
         var need = new HashSet<string>(names, StringComparer.Ordinal);
-        var keep = new HashSet<Node>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<string>(names);
-        while (stack.Count > 0)
-            if (producers.TryGetValue(stack.Pop(), out var n) && keep.Add(n))
-                foreach (var i in n.Inputs.Where(i => i.Length > 0)) stack.Push(i);
-        var cut = new Graph.Graph { Name = g.Name, Opsets = g.Opsets, Metadata = g.Metadata };
-        cut.Nodes.AddRange(g.Nodes.Where(keep.Contains));
-        var used = new HashSet<string>(cut.Nodes.SelectMany(n => n.Inputs).Concat(names), StringComparer.Ordinal);
         cut.Inputs.AddRange(g.Inputs);
         cut.Outputs.AddRange(g.Outputs.Where(o => need.Contains(o.Name)));
-        foreach (var (k, v) in g.Initializers) if (used.Contains(k)) cut.Initializers[k] = v;
         foreach (var (k, v) in g.ValueInfos) cut.ValueInfos[k] = v;
         return cut;
+    }
+
+    /// <summary>The nodes <paramref name="names"/> depend on, walking back to initializers, graph inputs and
+    /// <paramref name="stop"/> (a value taken as given); <c>ReadsInput</c>: whether a graph input was reached.</summary>
+    private static (HashSet<Node> Nodes, bool ReadsInput) Ancestors(Graph.Graph g, IReadOnlyList<string> names, string? stop)
+    {
+        var producers = g.Producers();
+        var keep = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>(names);
+        bool readsInput = false;
+        while (stack.Count > 0)
+        {
+            string v = stack.Pop();
+            if (v == stop || !seen.Add(v) || g.Initializers.ContainsKey(v)) continue;
+            if (!producers.TryGetValue(v, out var n)) { readsInput = true; continue; }
+            if (keep.Add(n))
+                foreach (var i in n.Inputs.Where(i => i.Length > 0)) stack.Push(i);
+        }
+        return (keep, readsInput);
+    }
+
+    /// <summary>A graph of <paramref name="nodes"/> (in <paramref name="g"/>'s order) and the initializers they or
+    /// <paramref name="names"/> read; no inputs, outputs or value infos yet.</summary>
+    private static Graph.Graph Shell(Graph.Graph g, HashSet<Node> nodes, IReadOnlyList<string> names)
+    {
+        var shell = new Graph.Graph { Name = g.Name, Opsets = g.Opsets, Metadata = g.Metadata };
+        shell.Nodes.AddRange(g.Nodes.Where(nodes.Contains));
+        var used = new HashSet<string>(shell.Nodes.SelectMany(n => n.Inputs).Concat(names), StringComparer.Ordinal);
+        foreach (var (k, v) in g.Initializers) if (used.Contains(k)) shell.Initializers[k] = v;
+        return shell;
     }
 }
