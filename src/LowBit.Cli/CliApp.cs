@@ -83,6 +83,8 @@ internal static class CliApp
             CompareCommand.Create(context),
             DemoCommand.Create(context),
             FormatsCommand.Create(context),
+            SensitivityCommand.Create(context),
+            SearchCommand.Create(context),
         };
         root.SetAction(int (_) => throw new LowBitException(ErrorKind.Usage,
             $"no command given; use one of: {string.Join(", ", root.Subcommands.Select(c => c.Name))} (see 'lowbit --help')"));

@@ -74,6 +74,13 @@ internal static class QuantizeCommand
         if (pr.GetValue(o.CalibCache) is not null && config.Mode != QuantMode.Static)
             warnings.Add($"--calib-cache is ignored in {ConfigNames.Name(config.Mode)} mode");
 
+        var drop = pr.GetValue(o.MaxDrop) is double maxDrop
+            ? (Target: maxDrop, Checked: QuantizeMaxDrop.Check(config, input, model, pr.GetValue(o.EvalData), pr.GetValue(o.Fallback))) : default;
+        if (drop == default && (pr.GetValue(o.EvalData) ?? pr.GetValue(o.Fallback)) is not null)
+            warnings.Add("--eval-data and --fallback are only used by --max-drop; ignored");
+        if (drop != default && pr.GetValue(o.CalibCache) is not null)
+            warnings.Add("--calib-cache is ignored with --max-drop (every trial calibrates)");
+
         Dataset? heldOut = null, layerData = null;
         int evalSamples = pr.GetValue(o.EvalSamples) ?? QuantizeOptions.DefaultEvalSamples;
         if (reportDir is not null)
@@ -94,7 +101,12 @@ internal static class QuantizeCommand
             var qclock = Stopwatch.StartNew();
             var samples = calib?.Take(calibCount);
             ctx.Trace(calib is null ? "quantizing" : $"calibrating on {calibCount} samples of {calib.Name}");
-            var q = QuantizePipeline.Run(graph, config, samples, PhaseProgress.Calibration(progress), copts, stored: null, sourcePath: Path.GetFullPath(model));
+            QuantizedModel q;
+            MaxDropInfo? maxDropInfo = null;
+            if (drop != default)
+                (q, maxDropInfo) = QuantizeMaxDrop.Run(ctx, graph, input!, config, samples?.ToList(), drop.Checked.Eval, drop.Checked.Fallback,
+                    new QuantizeMaxDrop.Request(drop.Target, pr.GetValue(o.EvalData)!, pr.GetValue(o.EvalSamples), pr.GetValue(o.Fallback), calibSpec, calibCount, threads), progress);
+            else q = QuantizePipeline.Run(graph, config, samples, PhaseProgress.Calibration(progress), copts, stored: null, sourcePath: Path.GetFullPath(model));
             double quantizeSeconds = qclock.Elapsed.TotalSeconds;
             ctx.ThrowIfCancelled();
             q.Save(output, model);
@@ -124,7 +136,7 @@ internal static class QuantizeCommand
                 throw;
             }
             var cal = q.Manifest.Calibration is { } c ? new CalibrationResultInfo(c.DataKey, c.Samples, c.Observer, c.Cache, Math.Round(quantizeSeconds, 2)) : null;
-            return QuantizeResult.From(model, output, q, cal, summary, warnings, clock.Elapsed.TotalSeconds) with { Notes = QuantizeResult.NotesFor(config, q.Manifest) };
+            return QuantizeResult.From(model, output, q, cal, summary, warnings, clock.Elapsed.TotalSeconds) with { Notes = QuantizeResult.NotesFor(config, q.Manifest), MaxDrop = maxDropInfo };
         });
         foreach (var w in result.Warnings) ctx.Warn(w);
         if (ctx.Json) ctx.WriteJson(result);

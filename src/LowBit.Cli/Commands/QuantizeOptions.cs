@@ -64,11 +64,15 @@ internal sealed class QuantizeOptions
     public Option<int?> EvalSamples { get; } = CommonOptions.AtLeast("--eval-samples", 1, $"Report: held-out samples for fidelity (default {DefaultEvalSamples})");
     public Option<int?> CompareSamples { get; } = CommonOptions.AtLeast("--compare-samples", 0, $"Report: samples for the per-layer comparison (default {DefaultCompareSamples}; 0 skips it)");
     public Option<double?> BenchSeconds { get; } = CommonOptions.Number("--bench-seconds", 0, exclusive: false, $"Report: time budget of the ONNX Runtime latency comparison (default {DefaultBenchSeconds}; 0 skips it)");
+    public Option<double?> MaxDrop { get; } = CommonOptions.Number("--max-drop", 0, exclusive: false, "Accuracy control: after quantizing, measure the top-1 drop on --eval-data in ONNX Runtime and return the most sensitive layers to --fallback until the drop is at most D points", "D");
+    public Option<string?> EvalData { get; } = new("--eval-data") { Description = "Labelled data --max-drop measures the drop on (use a validation split)", HelpName = "SPEC" };
+    public Option<string?> Fallback { get; } = new("--fallback") { Description = "What --max-drop returns sensitive layers to: float (default) or a weight format such as int8", HelpName = "FORMAT" };
 
     public IEnumerable<Symbol> All =>
     [
         Model, Out, Force, Mode, Weights, Granularity, Scheme, WeightRange, ScaleFormat, Activations, ActivationScheme, Calibration, CalibData, CalibSamples,
         Stream, CalibCache, ReduceRange, Pack, Cle, SmoothQuant, RepQuant, Rotate, Algorithm, Iterations, AlgorithmSamples, ActOrder, TokenImportance, BlockEntropy, BiasCorrection, QuantizeOps, Exclude, Recipe, Opset, Threads, Report, Data, EvalSamples, CompareSamples, BenchSeconds,
+        MaxDrop, EvalData, Fallback,
     ];
 
     /// <summary>The mode the flags ask for: --mode, else weight-only when --activations none, else static.</summary>
@@ -164,7 +168,7 @@ internal sealed class QuantizeOptions
     };
 
     /// <summary>Runs a library parser; its usage error gets the flag in front.</summary>
-    private static T Flag<T>(string flag, string value, Func<string, T> parse)
+    internal static T Flag<T>(string flag, string value, Func<string, T> parse)
     {
         try
         {

@@ -28,6 +28,8 @@ internal sealed record QuantizeResult(
 {
     /// <summary>Facts worth knowing that are not problems (e.g. 3-bit codes stored in 4-bit containers).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+    /// <summary>What --max-drop did; null without it.</summary>
+    public MaxDropInfo? MaxDrop { get; init; }
 
     /// <summary>The config's container notes, then what packing did: per weight format, tensors packed and their code bytes
     /// (⌈n/8⌉·b) against the container's (n·S/8), from the manifest.</summary>
@@ -107,6 +109,7 @@ internal static class QuantizePrinter
         c.MarkupLine($"Nodes: {r.QuantizedNodes} quantized, {r.FloatNodes} float (the manifest {Markup.Escape(Path.GetFileName(r.Manifest))} says why for each)");
         foreach (var n in r.Notes) c.MarkupLine("Note: " + Markup.Escape(n));
         c.MarkupLine($"Size: {Format.Bytes(r.Size.BeforeBytes)} → {Format.Bytes(r.Size.AfterBytes)} ({r.Size.Ratio:0.000}× of float)");
+        if (r.MaxDrop is { } md) PrintMaxDrop(c, md);
         if (r.Report is { } rep)
         {
             var parts = new List<string>();
@@ -121,6 +124,16 @@ internal static class QuantizePrinter
                              Markup.Escape(string.Join(" ", rep.KeepInHigherPrecision.Select(n => $"--exclude {Quote(n)}"))));
             c.MarkupLine($"Report: {Markup.Escape(rep.Html)}");
         }
+    }
+
+    private static void PrintMaxDrop(IAnsiConsole c, MaxDropInfo m)
+    {
+        c.MarkupLine($"Max drop {m.Target:0.###} points on {Markup.Escape(m.Eval)} ({m.Samples:N0} samples, ONNX Runtime): float {m.FloatTop1:P2}; " +
+                     $"all quantized −{m.InitialDrop:0.00} → [bold]−{m.Drop:0.00}[/] points after {m.Trials.Count} trials " +
+                     (m.Met ? "[green](met)[/]" : "[red](not met: even with every ranked layer restored)[/]"));
+        if (m.Restored.Count == 0) return;
+        c.MarkupLine($"Returned to {Markup.Escape(m.Fallback)} ({m.Restored.Count}, most sensitive first by {m.RankedBy}): " +
+                     Markup.Escape(string.Join(", ", m.Restored.Select(n => $"{n.Node} ({n.Op}, {m.RankedBy} {n.Score:0.###e+0}, +{Format.Bytes(n.ExtraBytes)})"))));
     }
 
     /// <summary>A node name as a shell word (single-quoted when it holds anything but [A-Za-z0-9._/:-]).</summary>

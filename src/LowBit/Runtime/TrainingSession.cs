@@ -32,10 +32,14 @@ public sealed class TrainingSession
         rng = new Random(seed);
     }
 
-    /// <summary>Runs forward. With <paramref name="training"/> the tape is recorded for <see cref="Backward"/>.
+    /// <summary>Runs forward. With <paramref name="training"/> the tape is recorded for <see cref="Backward"/>;
+    /// <paramref name="recordTape"/> records it in inference mode too (BatchNormalization with its running statistics,
+    /// Dropout the identity), so Backward gives gradients of the inference function.
     /// Returns the graph outputs plus any extra values named in <paramref name="outputNames"/>.</summary>
-    public Dictionary<string, Tensor> Forward(IReadOnlyDictionary<string, Tensor> inputs, bool training = true, IEnumerable<string>? outputNames = null)
+    public Dictionary<string, Tensor> Forward(IReadOnlyDictionary<string, Tensor> inputs, bool training = true, IEnumerable<string>? outputNames = null,
+        bool recordTape = false)
     {
+        bool record = training || recordTape;
         tape.Clear();
         var e = new Tensor?[plan.SlotNames.Count];
         foreach (var (slot, value) in plan.Constants) e[slot] = value;
@@ -58,7 +62,7 @@ public sealed class TrainingSession
                 var outs = step.Op.Invoke(ctx, ins);
                 for (int o = 0; o < step.Outputs.Length; o++)
                     if (step.Outputs[o] >= 0 && o < outs.Length) e[step.Outputs[o]] = outs[o];
-                if (training) tape.Add(new Entry(step, ins, outs, ctx.Saved));
+                if (record) tape.Add(new Entry(step, ins, outs, ctx.Saved));
             }
         }
         finally

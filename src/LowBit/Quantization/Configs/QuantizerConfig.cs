@@ -109,6 +109,13 @@ public sealed record QuantizerConfig
         Validate();
     }
 
+    /// <summary>This config with other weights (null: the same; a default range is resolved again by the rule) and/or another
+    /// recipe (null: the same), everything else kept.</summary>
+    public QuantizerConfig With(WeightQuantConfig? weights = null, QuantRecipe? recipe = null) =>
+        new(Mode, weights ?? Weights, Activations, ReduceRange, ExcludeNodes, ExcludeOpTypes, recipe ?? Recipe, ExportOpset, WeightOnlyKernel,
+            MatMulNBitsAccuracyLevel, QuantizeGraphOutputs, QuantizeOpTypes, TargetCpu, CrossLayerEqualization, Algorithm, SmoothQuantAlpha,
+            RepQuant, Rotation) { PackWeights = PackWeights };
+
     private void Validate()
     {
         if (SmoothQuantAlpha is double alpha && !(alpha >= 0 && alpha <= 1))

@@ -1,0 +1,46 @@
+using LowBit.Cli.Support;
+using LowBit.Data;
+using LowBit.Onnx;
+using LowBit.Quantization;
+using LowBit.Quantization.Search;
+
+namespace LowBit.Cli.Commands;
+
+/// <summary>
+/// Quantizes a <see cref="MixedPlan"/> (the base config plus the plan's recipe, calibrated on the same samples as the
+/// sensitivity) and judges it: the exported bytes, and top-1 accuracy in ONNX Runtime on the --eval data (the float
+/// model's once, for the drop).
+/// </summary>
+internal sealed class SearchJudge(CliContext ctx, SearchInputs s, Dataset? eval, int? evalSamples, IPhaseProgress progress)
+{
+    private readonly long floatBytes = OnnxExporter.ToBytes(s.Graph).LongLength;
+    private readonly OrtAccuracy? judge = eval is null ? null : new OrtAccuracy(ctx, s.Graph, s.Input, eval, evalSamples, s.Threads, progress);
+
+    public long? EvalSamples => judge?.Samples;
+    public double? FloatTop1 => judge?.FloatTop1;
+
+    public (QuantizedModel Model, long Bytes) Quantize(MixedPlan plan)
+    {
+        var config = s.BaseConfig.With(recipe: MixedPrecision.Recipe(plan, s.Choices, s.BaseConfig.Recipe));
+        var q = Quantizer.Quantize(s.Graph, config, s.Calibration, calibrationOptions: new CalibrationOptions(s.Calibration?.Count ?? 0)
+            { Threads = s.Threads, Cancellation = ctx.Cancellation });
+        return (q, OnnxExporter.ToBytes(q.Graph).LongLength);
+    }
+
+    /// <summary>Quantizes <paramref name="plan"/> and measures it.</summary>
+    public SearchPoint Measure(string name, MixedPlan plan, IReadOnlyList<string> order)
+    {
+        var (q, bytes) = Quantize(plan);
+        return Point(name, plan, bytes, q.Graph, order);
+    }
+
+    public SearchPoint Point(string name, MixedPlan plan, long bytes, Graph.Graph quantized, IReadOnlyList<string> order)
+    {
+        double? top1 = Top1(quantized, name);
+        double? f = FloatTop1;
+        return new SearchPoint(name, plan.Summary(order), plan.EstimatedBytes, bytes, Math.Round((double)bytes / floatBytes, 4), plan.EstimatedLoss,
+            top1, top1 is double t && f is double ft ? Math.Round((ft - t) * 100, 2) : null);
+    }
+
+    private double? Top1(Graph.Graph g, string name) => judge?.Top1(g, name);
+}

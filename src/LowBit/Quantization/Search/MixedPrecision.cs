@@ -1,0 +1,80 @@
+namespace LowBit.Quantization.Search;
+
+/// <summary>A per-node format assignment with its estimated file size (fixed bytes + each node's bytes at its format)
+/// and estimated loss (the sum of the chosen single-layer scores). <see cref="Optimal"/>: proven by branch and bound.</summary>
+public sealed record MixedPlan(IReadOnlyDictionary<string, string> Formats, long EstimatedBytes, double EstimatedLoss, bool Optimal, string Solver)
+{
+    /// <summary>Nodes per format, e.g. "int4 31, int8 12, float 2".</summary>
+    public string Summary(IEnumerable<string> order) =>
+        string.Join(", ", order.Select(f => (f, n: Formats.Values.Count(v => v == f))).Where(x => x.n > 0).Select(x => $"{x.f} {x.n}"));
+}
+
+/// <summary>
+/// Bit allocation from a <see cref="SensitivityTable"/> (issue 11 part 2): every node with weights gets one of the table's
+/// formats, minimizing the summed single-layer scores of one <see cref="SensitivityMethod"/> under a file-size budget,
+/// solved exactly (<see cref="BitAllocation.Exact"/>) or greedily. Nodes without weights (Add, pooling) cost nothing under
+/// a size budget and keep the base config's quantization. The additive model is Hubara et al.'s (2021) integer program
+/// with measured per-layer losses.
+/// </summary>
+public static class MixedPrecision
+{
+    /// <summary>The layers of the knapsack: weighted nodes, each choice's cost in bytes and loss by <paramref name="method"/>.</summary>
+    internal static List<AllocationLayer> Layers(SensitivityTable t, SensitivityMethod method) =>
+        t.Rows.Where(r => r.Parameters > 0).GroupBy(r => r.Node).Select(g => new AllocationLayer(g.Key, g.Select(r =>
+            new LayerChoice(r.Format, r.Bytes, r.Score(method) ?? throw new LowBitException(ErrorKind.Usage,
+                $"sensitivity method {SensitivityMethods.Name(method)} was not measured for node '{r.Node}' ({MissingReason(method, t)})"))).ToList())).ToList();
+
+    private static string MissingReason(SensitivityMethod m, SensitivityTable t) => m switch
+    {
+        SensitivityMethod.Kl when !t.Classifier => "kl needs a classifier: one output of shape [N, classes]",
+        SensitivityMethod.Loss when !t.Labelled => "loss needs labelled data",
+        _ => "not requested",
+    };
+
+    /// <summary>Bytes every assignment pays (the largest of the uniform files' fixed parts).</summary>
+    public static long FixedBytes(SensitivityTable t) => t.FixedBytes.Count == 0 ? 0 : t.FixedBytes.Values.Max();
+
+    /// <summary>The lowest estimated loss within <paramref name="budgetBytes"/> of file size.</summary>
+    public static MixedPlan Allocate(SensitivityTable t, SensitivityMethod method, long budgetBytes, bool exact = true, CancellationToken cancel = default)
+    {
+        var layers = Layers(t, method);
+        long fixedBytes = FixedBytes(t);
+        double min = BitAllocation.MinCost(layers) + fixedBytes;
+        if (budgetBytes < min)
+            throw new LowBitException(ErrorKind.Usage, $"size budget {budgetBytes} bytes ({(double)budgetBytes / t.FloatBytes:0.###}× of float) is below the smallest reachable, " +
+                $"{min:0} bytes ({min / t.FloatBytes:0.###}×: every layer at its smallest format)");
+        var a = exact ? BitAllocation.Exact(layers, budgetBytes - fixedBytes, cancel: cancel) : BitAllocation.Greedy(layers, budgetBytes - fixedBytes);
+        return ToPlan(layers, a, fixedBytes, exact ? "branch and bound" : "greedy");
+    }
+
+    /// <summary>Exact optima at <paramref name="points"/> budgets spaced geometrically from the smallest reachable size to
+    /// the size of every layer at its lowest-loss choice (small budgets are where choices matter), deduplicated, by size.</summary>
+    public static IReadOnlyList<MixedPlan> Front(SensitivityTable t, SensitivityMethod method, int points, CancellationToken cancel = default)
+    {
+        var layers = Layers(t, method);
+        long fixedBytes = FixedBytes(t);
+        double lo = BitAllocation.MinCost(layers), hi = layers.Sum(l => l.Choices.MinBy(c => (c.Loss, c.Cost))!.Cost);
+        var plans = new List<MixedPlan>();
+        for (int i = 0; i < points; i++)
+        {
+            double budget = points == 1 || hi <= lo ? lo : lo * Math.Pow(hi / lo, i / (points - 1.0));
+            var plan = ToPlan(layers, BitAllocation.Exact(layers, budget, cancel: cancel), fixedBytes, "branch and bound");
+            if (!plans.Any(p => p.Formats.All(kv => plan.Formats[kv.Key] == kv.Value))) plans.Add(plan);
+        }
+        return plans.OrderBy(p => p.EstimatedBytes).ToList();
+    }
+
+    private static MixedPlan ToPlan(List<AllocationLayer> layers, Allocation a, long fixedBytes, string solver) =>
+        new(layers.Select((l, i) => (l.Node, l.Choices[a.Choice[i]].Format)).ToDictionary(x => x.Node, x => x.Format, StringComparer.Ordinal),
+            fixedBytes + (long)Math.Round(a.Cost), a.Loss, a.Optimal, solver);
+
+    /// <summary>The plan as recipe overrides on top of <paramref name="existing"/> (whose own per-node entries and
+    /// exclusions are kept; a node the plan assigns is overridden by the plan).</summary>
+    public static QuantRecipe Recipe(MixedPlan plan, IReadOnlyDictionary<string, FormatChoice> choices, QuantRecipe? existing = null)
+    {
+        var nodes = new Dictionary<string, NodeOverride>(existing?.Nodes ?? new Dictionary<string, NodeOverride>(), StringComparer.Ordinal);
+        foreach (var (node, format) in plan.Formats) nodes[node] = choices[format].Override;
+        var excluded = (existing?.ExcludeNodes ?? []).Where(n => !plan.Formats.ContainsKey(n));
+        return new QuantRecipe(nodes, excluded, existing?.ExcludeOpTypes);
+    }
+}
