@@ -88,7 +88,7 @@ internal static class SearchCommand
             if (SensitivityMethods.IsGradient(method))
                 throw new LowBitException(ErrorKind.Usage, $"--method {SensitivityMethods.Name(method)}: search sums output-based scores (sqnr, kl, loss); see lowbit sensitivity for the gradient ones");
             var judge = new SearchJudge(ctx, s, eval, req.EvalSamples, p);
-            long budget = (long)Math.Floor(ratio * table.FloatBytes);
+            long budget = (long)Math.Floor(ratio * new FileInfo(model).Length);
             var plan = MixedPrecision.Allocate(table, method, budget, cancel: ctx.Cancellation);
             var (q, bytes) = judge.Quantize(plan);
             // The estimate misses a few hundred bytes of graph structure per override; tighten by what the file exceeded.

@@ -13,7 +13,7 @@ namespace LowBit.Cli.Commands;
 /// </summary>
 internal sealed class SearchJudge(CliContext ctx, SearchInputs s, Dataset? eval, int? evalSamples, IPhaseProgress progress)
 {
-    private readonly long floatBytes = OnnxExporter.ToBytes(s.Graph).LongLength;
+    private readonly long floatBytes = new FileInfo(s.ModelPath).Length;
     private readonly OrtAccuracy? judge = eval is null ? null : new OrtAccuracy(ctx, s.Graph, s.Input, eval, evalSamples, s.Threads, progress);
 
     public long? EvalSamples => judge?.Samples;

@@ -18,7 +18,7 @@ internal sealed class OrtAccuracy(CliContext ctx, Graph.Graph floatModel, Graph.
     public double FloatTop1 => floatTop1 ??= Top1(floatModel, "float");
 
     /// <summary>Float top-1 minus this model's, in points.</summary>
-    public double Drop(Graph.Graph g, string name) => Math.Round((FloatTop1 - Top1(g, name)) * 100, 4);
+    public double Drop(Graph.Graph g, string name) => (FloatTop1 - Top1(g, name)) * 100;
 
     public double Top1(Graph.Graph g, string name)
     {

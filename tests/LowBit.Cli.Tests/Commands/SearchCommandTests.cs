@@ -1,0 +1,123 @@
+using LowBit.Data;
+using System.Text.Json;
+
+namespace LowBit.Cli.Tests.Commands;
+
+/// <summary>Mixed precision on the committed, trained fashion-cnn with the committed Fashion-MNIST subset: <c>search</c>,
+/// <c>sensitivity</c> and <c>quantize --max-drop</c>, small sample counts (these check the commands; docs/results.md has
+/// the measured figures).</summary>
+public class SearchCommandTests : IDisposable
+{
+    private readonly CliHarness h = new();
+    public void Dispose() => h.Dispose();
+
+    private static string Model => Path.Combine(Assets.Find("fashion-cnn")!, "fashion-cnn.onnx");
+    private static readonly string[] Small = ["--calib-samples", "32", "--samples", "64", "--threads", "2"];
+
+    [CommittedModelFact]
+    public void Search_MeetsTheBudget_AndItsRecipeReproducesTheModel()
+    {
+        string out1 = h.PathOf("m.onnx");
+        var r = CliHarness.Run(["search", Model, "--data", "fashion-mnist-1k", "--budget", "size=0.2", "--eval", "fashion-mnist-1k", "--eval-samples", "200",
+            "--front", "2", "--out", out1, "--json", .. Small]);
+        Assert.True(r.Code == 0, r.Err);
+        var j = r.Json();
+        long budget = j.GetProperty("budget_bytes").GetInt64();
+        long floatBytes = new FileInfo(Model).Length;
+        Assert.InRange(new FileInfo(out1).Length, 1, budget);
+        Assert.InRange(budget, (long)(0.2 * floatBytes) - 1, (long)(0.2 * floatBytes));
+        var chosen = j.GetProperty("chosen");
+        Assert.Equal(new FileInfo(out1).Length, chosen.GetProperty("bytes").GetInt64());
+        Assert.True(chosen.GetProperty("top1").GetDouble() > 0.5);
+        Assert.Equal(2, j.GetProperty("uniform").GetArrayLength());  // int8 and int4
+
+        // Reapplying the recipe with quantize's defaults and the same calibration samples gives the same file.
+        string recipe = j.GetProperty("recipe").GetString()!;
+        Assert.True(File.Exists(recipe));
+        string out2 = h.PathOf("again.onnx");
+        var q = CliHarness.Run("quantize", Model, "--out", out2, "--calib-data", "fashion-mnist-1k", "--calib-samples", "32", "--recipe", recipe, "--threads", "2");
+        Assert.True(q.Code == 0, q.Err);
+        Assert.Equal(File.ReadAllBytes(out1), File.ReadAllBytes(out2));
+    }
+
+    [CommittedModelFact]
+    public void Search_BudgetBelowTheSmallestFile_OneLineErrorAndNoFiles()
+    {
+        string o = h.PathOf("m.onnx");
+        var r = CliHarness.Run(["search", Model, "--data", "fashion-mnist-1k", "--budget", "size=0.05", "--formats", "int8,float", "--front", "0", "--out", o, .. Small]);
+        Assert.Equal((int)ErrorKind.Usage, r.Code);
+        Assert.Contains("smallest reachable", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+        Assert.Single(r.ErrLines);
+        Assert.False(File.Exists(o));
+        Assert.False(File.Exists(h.PathOf("m.recipe.json")));
+    }
+
+    [Theory]
+    [InlineData("size", "expected size=R")]
+    [InlineData("latency=0.5", "expected size=R")]
+    [InlineData("size=-1", "expected size=R")]
+    public void Search_BadBudget_UsageError(string budget, string message)
+    {
+        var r = CliHarness.Run("search", "whatever.onnx", "--data", "fashion-mnist-1k", "--budget", budget, "--out", h.PathOf("m.onnx"));
+        Assert.Equal((int)ErrorKind.Usage, r.Code);
+        Assert.Contains(message, r.Err);
+    }
+
+    [CommittedModelFact]
+    public void Sensitivity_Json_ScoresEveryWeightedLayer_AndRanksAgainstMeasuredDrops()
+    {
+        var r = CliHarness.Run(["sensitivity", Model, "--data", "fashion-mnist-1k", "--formats", "int4,int2", "--method", "sqnr,kl,loss,fisher",
+            "--eval", "fashion-mnist-1k", "--eval-samples", "200", "--json", .. Small]);
+        Assert.True(r.Code == 0, r.Err);
+        var j = r.Json();
+        var layers = j.GetProperty("layers").EnumerateArray().ToList();
+        foreach (var node in new[] { "block1.conv1", "block2.conv2", "head.fc1" })
+        {
+            var int4 = layers.Single(l => l.GetProperty("node").GetString() == node && l.GetProperty("format").GetString() == "int4");
+            var int2 = layers.Single(l => l.GetProperty("node").GetString() == node && l.GetProperty("format").GetString() == "int2");
+            // Two bits fewer: about 12 dB less SQNR of the weights; the output's falls too, and every score rises.
+            Assert.True(int2.GetProperty("sqnr_db").GetDouble() < int4.GetProperty("sqnr_db").GetDouble() - 3, node);
+            Assert.True(int2.GetProperty("kl").GetDouble() > int4.GetProperty("kl").GetDouble(), node);
+            Assert.True(int2.GetProperty("fisher").GetDouble() > int4.GetProperty("fisher").GetDouble(), node);
+        }
+        var agreement = j.GetProperty("agreement").EnumerateArray().ToList();
+        Assert.Equal(8, agreement.Count);  // 4 methods × 2 formats
+        var kl2 = agreement.Single(a => a.GetProperty("method").GetString() == "kl" && a.GetProperty("format").GetString() == "int2");
+        Assert.True(kl2.GetProperty("rho_loss").GetDouble() > 0.5, kl2.ToString());
+    }
+
+    [CommittedModelFact]
+    public void Quantize_MaxDrop_ReturnsLayersUntilTheMeasuredDropMeetsTheTarget()
+    {
+        string o = h.PathOf("m.onnx");
+        var r = CliHarness.Run("quantize", Model, "--out", o, "--weights", "int2", "--calib-data", "fashion-mnist-1k", "--calib-samples", "32",
+            "--eval-data", "fashion-mnist-1k", "--eval-samples", "300", "--max-drop", "2", "--threads", "2", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        var m = r.Json().GetProperty("max_drop");
+        Assert.True(m.GetProperty("met").GetBoolean());
+        Assert.True(m.GetProperty("initial_drop").GetDouble() > 2, m.ToString());
+        Assert.InRange(m.GetProperty("drop").GetDouble(), -100, 2);
+        var restored = m.GetProperty("restored").EnumerateArray().Select(x => x.GetProperty("node").GetString()).ToList();
+        Assert.NotEmpty(restored);
+
+        // The reported drop is the written file's, in ONNX Runtime.
+        var e = CliHarness.Run("eval", o, "--dataset", "fashion-mnist-1k", "--limit", "300", "--engine", "ort", "--json");
+        Assert.True(e.Code == 0, e.Err);
+        double top1 = e.Json().GetProperty("classification").GetProperty("top1").GetDouble();
+        Assert.Equal(m.GetProperty("float_top1").GetDouble() - m.GetProperty("drop").GetDouble() / 100, top1, 6);
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(o, null) + ".lowbit.json")).RootElement;
+        var floatNodes = manifest.GetProperty("nodes").EnumerateArray().Where(n => !n.GetProperty("quantized").GetBoolean())
+            .Select(n => n.GetProperty("name").GetString()).ToHashSet();
+        Assert.All(restored, n => Assert.Contains(n, floatNodes));
+    }
+
+    [Fact]
+    public void Quantize_MaxDropWithoutEvalData_UsageError()
+    {
+        string model = h.Save(CliHarness.DenseModel(), "d.onnx");
+        var r = CliHarness.Run("quantize", model, "--out", h.PathOf("q.onnx"), "--calib-data", "random:8", "--max-drop", "0.5");
+        Assert.Equal((int)ErrorKind.Usage, r.Code);
+        Assert.Contains("--max-drop needs --eval-data", r.Err);
+    }
+}
