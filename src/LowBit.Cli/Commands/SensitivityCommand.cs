@@ -14,7 +14,7 @@ internal sealed record MethodAgreement(string Method, string Format, int Layers,
 /// <summary>JSON result of <c>lowbit sensitivity</c> (docs/cli.md).</summary>
 internal sealed record SensitivityResult(string Command, string Model, string Data, long Samples, IReadOnlyList<string> Formats,
     IReadOnlyList<string> Methods, IReadOnlyList<LayerScore> Layers, IReadOnlyList<UniformScore> Uniform, string? Eval, long? EvalSamples,
-    IReadOnlyList<LayerScore>? Measured, IReadOnlyList<MethodAgreement>? Agreement, double Seconds);
+    IReadOnlyList<LayerScore>? Measured, IReadOnlyList<MethodAgreement>? Agreement, IReadOnlyList<PairScore> Pairs, double Seconds);
 
 /// <summary>
 /// <c>lowbit sensitivity MODEL --data SPEC [--formats int4] [--method sqnr,kl,loss,fisher,hessian|all] [--eval SPEC]</c>:
@@ -35,12 +35,13 @@ internal static class SensitivityCommand
         var eval = new Option<string?>("--eval", "--eval-data") { Description = "Labelled held-out data: also measure each layer's single-layer drop there and the rank agreement of every method", HelpName = "SPEC" };
         var evalSamples = CommonOptions.AtLeast("--eval-samples", 1, $"Samples of --eval (default {DefaultEvalSamples})");
         var probes = CommonOptions.AtLeast("--probes", 1, $"Hutchinson probes of the hessian method (default {DefaultProbes})");
+        var pairs = new Option<bool>("--pairs") { Description = "Also measure each pair of consecutive weighted layers quantized together: the inter-layer dependency (joint noise minus the sum)" };
         var rows = CommonOptions.AtLeast("--rows", 1, $"Rows of the printed table (default {CompareCommand.DefaultRows}; --json lists all)");
         var cmd = new Command("sensitivity", "Per-layer sensitivity to each candidate format (output SQNR, KL, loss, Fisher, Hessian trace), most sensitive first");
         foreach (var s in o.All) Add(cmd, s);
-        foreach (var s in new Symbol[] { method, eval, evalSamples, probes, rows }) Add(cmd, s);
+        foreach (var s in new Symbol[] { method, eval, evalSamples, probes, pairs, rows }) Add(cmd, s);
         cmd.SetAction(pr => Execute(context(pr), o, pr, pr.GetValue(method), pr.GetValue(eval), pr.GetValue(evalSamples) ?? DefaultEvalSamples,
-            pr.GetValue(probes) ?? DefaultProbes, pr.GetValue(rows) ?? CompareCommand.DefaultRows));
+            pr.GetValue(probes) ?? DefaultProbes, pr.GetValue(pairs), pr.GetValue(rows) ?? CompareCommand.DefaultRows));
         return cmd;
     }
 
@@ -50,7 +51,7 @@ internal static class SensitivityCommand
         else cmd.Add((Option)s);
     }
 
-    private static int Execute(CliContext ctx, SearchOptions o, ParseResult pr, string? methodList, string? evalSpec, int evalSamples, int probes, int rows)
+    private static int Execute(CliContext ctx, SearchOptions o, ParseResult pr, string? methodList, string? evalSpec, int evalSamples, int probes, bool pairs, int rows)
     {
         var clock = Stopwatch.StartNew();
         var s = o.Open(ctx, pr);
@@ -66,7 +67,7 @@ internal static class SensitivityCommand
             var gradients = methods.Any(SensitivityMethods.IsGradient) ? Gradients(ctx, s, probes, p) : null;
             var options = new SensitivityOptions
             {
-                Threads = s.Threads, Cancellation = ctx.Cancellation, Gradients = gradients,
+                Threads = s.Threads, Cancellation = ctx.Cancellation, Gradients = gradients, Pairs = pairs,
                 Progress = new Progress<(string Phase, long Done, long Total)>(x => p.Report(x.Phase, x.Done, x.Total)),
             };
             var t = LayerSensitivity.Measure(s.Graph, s.BaseConfig, s.Choices, s.Calibration, s.Batches, options);
@@ -74,13 +75,13 @@ internal static class SensitivityCommand
             if (eval is not null)
             {
                 var batches = EvalData.Batches(eval, s.Input.Name, s.Batches[0].Size, evalSamples).ToList();
-                m = LayerSensitivity.Measure(s.Graph, s.BaseConfig, s.Choices, s.Calibration, batches, options with { Gradients = null });
+                m = LayerSensitivity.Measure(s.Graph, s.BaseConfig, s.Choices, s.Calibration, batches, options with { Gradients = null, Pairs = false });
             }
             return (t, m);
         });
         var agreement = measured is null ? null : Agreement(table, measured, methods);
         var result = new SensitivityResult("sensitivity", Format.FullPath(s.ModelPath), s.Data.Name, table.Samples, table.Formats,
-            methods.Select(SensitivityMethods.Name).ToList(), table.Rows, table.Uniform, eval?.Name, measured?.Samples, measured?.Rows, agreement,
+            methods.Select(SensitivityMethods.Name).ToList(), table.Rows, table.Uniform, eval?.Name, measured?.Samples, measured?.Rows, agreement, table.Pairs,
             Math.Round(clock.Elapsed.TotalSeconds, 2));
         if (ctx.Json) ctx.WriteJson(result);
         else SensitivityPrinter.Print(ctx.Console, result, methods, rows);

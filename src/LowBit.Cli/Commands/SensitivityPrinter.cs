@@ -35,6 +35,16 @@ internal static class SensitivityPrinter
                 c.MarkupLine($"All layers {Markup.Escape(f)}: output SQNR {Db(u.SqnrDb)} (single layers' noises add up to {Db(-10 * Math.Log10(u.SumOfSingleNoises))})" +
                              (u.Top1Drop is double d ? $", top-1 {Points(-d)} points" : "") + $", {Format.Bytes(u.Bytes)}");
         }
+        if (r.Pairs.Count > 0)
+        {
+            var t = new Table().Border(TableBorder.Rounded).Title("inter-layer dependency: neighbours quantized together, strongest first")
+                .AddColumn("first").AddColumn("second").AddColumn("format").AddColumn(new TableColumn("joint SQNR").RightAligned())
+                .AddColumn(new TableColumn("sum of singles").RightAligned()).AddColumn(new TableColumn("joint / sum").RightAligned());
+            foreach (var p in r.Pairs.OrderByDescending(p => Math.Abs(p.Interaction)).Take(rows))
+                t.AddRow(Markup.Escape(p.First), Markup.Escape(p.Second), Markup.Escape(p.Format), Db(-10 * Math.Log10(p.Noise)),
+                    Db(-10 * Math.Log10(p.SumOfSingles)), (p.Noise / p.SumOfSingles).ToString("0.00", CultureInfo.InvariantCulture));
+            c.Write(t);
+        }
         if (r.Agreement is { Count: > 0 } a)
         {
             var t = new Table().Border(TableBorder.Rounded)

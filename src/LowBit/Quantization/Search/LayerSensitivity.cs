@@ -42,6 +42,14 @@ public sealed record LayerScore(string Node, string OpType, string Format, long 
 public sealed record UniformScore(string Format, long Bytes, double Noise, double SqnrDb, double? Kl, double? LossIncrease, double? Top1Drop,
     double SumOfSingleNoises);
 
+/// <summary>Inter-layer dependency of two neighbouring weighted nodes at one format: the output noise with both quantized
+/// against the sum of their single-layer noises. <see cref="Interaction"/> = joint − sum: positive when their errors
+/// compound, negative when they partly cancel (HAWQ-style additivity assumes 0).</summary>
+public sealed record PairScore(string First, string Second, string Format, double Noise, double SumOfSingles)
+{
+    public double Interaction => Noise - SumOfSingles;
+}
+
 /// <summary>What <see cref="LayerSensitivity.Measure"/> found. <see cref="Rows"/>: one per (node, format), nodes in graph
 /// order; <see cref="FloatBytes"/>: the float model's file size; <see cref="FixedBytes"/>: per format, the file bytes
 /// that no node's choice changes (graph structure, other initializers), measured as the uniform file's size minus its
@@ -50,6 +58,8 @@ public sealed record SensitivityTable(IReadOnlyList<string> Formats, IReadOnlyLi
     long FloatBytes, IReadOnlyDictionary<string, long> FixedBytes, long Samples, bool Classifier, bool Labelled)
 {
     public IEnumerable<string> Nodes => Rows.Select(r => r.Node).Distinct();
+    /// <summary>Neighbouring pairs (<see cref="SensitivityOptions.Pairs"/>); empty unless requested.</summary>
+    public IReadOnlyList<PairScore> Pairs { get; init; } = [];
     public LayerScore? Row(string node, string format) => Rows.FirstOrDefault(r => r.Node == node && r.Format == format);
 }
 
@@ -64,6 +74,8 @@ public sealed record SensitivityOptions
     /// when set, every row also gets the <see cref="SensitivityMethod.Fisher"/> and <see cref="SensitivityMethod.Hessian"/>
     /// estimates of its weight error.</summary>
     internal GradientStats? Gradients { get; init; }
+    /// <summary>Also measure each pair of consecutive weighted nodes (graph order) quantized together: one more run per pair.</summary>
+    public bool Pairs { get; init; }
 }
 
 /// <summary>
@@ -93,6 +105,7 @@ public static class LayerSensitivity
 
         var rows = new List<LayerScore>();
         var uniform = new List<UniformScore>();
+        var pairs = new List<PairScore>();
         var fixedBytes = new Dictionary<string, long>(StringComparer.Ordinal);
         long floatBytes = OnnxExporter.ToBytes(model).LongLength;
         var floatCost = new Dictionary<string, (long Parameters, long Bytes)>(StringComparer.Ordinal);
@@ -127,6 +140,17 @@ public static class LayerSensitivity
                 rows.Add(new LayerScore(u.Key, u.Node.OpType, name, parameters, bytes, m.Noise, m.SqnrDb, m.Kl, m.Loss, m.Top1Drop) { Fisher = fisher, Hessian = hessian });
                 sumNoise += m.Noise;
             }
+            if (options.Pairs)
+            {
+                var weighted = units.Where(u => costs[u.Key].Parameters > 0).ToList();
+                total += Math.Max(0, weighted.Count - 1);
+                for (int i = 0; i + 1 < weighted.Count; i++)
+                {
+                    var (a, b) = (weighted[i], weighted[i + 1]);
+                    double single = rows.Single(r => r.Node == a.Key && r.Format == name).Noise + rows.Single(r => r.Node == b.Key && r.Format == name).Noise;
+                    pairs.Add(new PairScore(a.Key, b.Key, name, Run(NodeIsolation.KeepSet([a, b])).Noise, single));
+                }
+            }
             long fileBytes = OnnxExporter.ToBytes(q.Graph).LongLength;
             fixedBytes[name] = fileBytes - units.Sum(u => costs[u.Key].Bytes);
             uniform.Add(new UniformScore(name, fileBytes, all.Noise, all.SqnrDb, all.Kl, all.Loss, all.Top1Drop, sumNoise));
@@ -141,7 +165,7 @@ public static class LayerSensitivity
         var order = rows.Select(r => r.Node).Distinct().Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
         var formatOrder = formats.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);
         rows = rows.OrderBy(r => order[r.Node]).ThenBy(r => formatOrder[r.Format]).ToList();
-        return new SensitivityTable(formats, rows, uniform, floatBytes, fixedBytes, batches.Sum(b => (long)b.Size), classifier, labelled);
+        return new SensitivityTable(formats, rows, uniform, floatBytes, fixedBytes, batches.Sum(b => (long)b.Size), classifier, labelled) { Pairs = pairs };
     }
 
     /// <summary>Fisher and Hessian estimates of the unit's weight errors δ = dequantized − float (weights the gradient

@@ -99,6 +99,22 @@ public class LayerSensitivityTests
     }
 
     [Fact]
+    public void Measure_Pairs_JointNoiseOfNeighboursIsRoughlyTheSumOfTheirs()
+    {
+        var t = LayerSensitivity.Measure(Model, Base, FormatChoice.All(Base, ["int4"], null), Calib, Batches(labels: false),
+            new SensitivityOptions { Pairs = true });
+        Assert.Equal([("conv1", "conv2"), ("conv2", "conv3"), ("conv3", "fc")], t.Pairs.Select(p => (p.First, p.Second)));
+        foreach (var p in t.Pairs)
+        {
+            double a = t.Row(p.First, "int4")!.Noise, b = t.Row(p.Second, "int4")!.Noise;
+            Assert.Equal(a + b, p.SumOfSingles, 12);
+            // Independent errors add; neighbours correlate somewhat, but not by a factor of 3 either way.
+            Assert.InRange(p.Noise / p.SumOfSingles, 1 / 3.0, 3);
+            Assert.True(p.Noise > Math.Max(a, b) * 0.9, $"{p.First}+{p.Second}: joint {p.Noise}, singles {a}, {b}");
+        }
+    }
+
+    [Fact]
     public void Allocate_BudgetBelowTheSmallestFile_ThrowsUsage()
     {
         var e = Assert.Throws<LowBitException>(() => MixedPrecision.Allocate(Table.Value, SensitivityMethod.Kl, 100));
