@@ -11,11 +11,11 @@ namespace LowBit.Cli.Commands;
 
 /// <summary>One measured configuration of <c>lowbit search</c>: float, a uniform format, a point of the front, the chosen
 /// plan. Sizes are the exported file's; accuracy is ONNX Runtime's on the --eval data (null without it).</summary>
-internal sealed record SearchPoint(string Name, string Formats, long EstimatedBytes, long Bytes, double SizeRatio, double EstimatedLoss,
+internal sealed record SearchPoint(string Name, string Formats, long EstimatedBytes, long Bytes, double SizeRatio, double BopsRatio, double EstimatedLoss,
     double? Top1, double? Drop);
 
 /// <summary>JSON result of <c>lowbit search</c> (docs/cli.md).</summary>
-internal sealed record SearchResult(string Command, string Model, string Out, string Recipe, string Method, double Budget, long BudgetBytes,
+internal sealed record SearchResult(string Command, string Model, string Out, string Recipe, string Method, string BudgetKind, double Budget, long? BudgetBytes,
     string Data, long Samples, string? Eval, long? EvalSamples, double? FloatTop1, SearchPoint Chosen, SearchPoint? Greedy,
     IReadOnlyList<SearchPoint> Uniform, IReadOnlyList<SearchPoint> Front, IReadOnlyList<string> Warnings, double Seconds);
 
@@ -33,7 +33,7 @@ internal static class SearchCommand
     public static Command Create(Func<ParseResult, CliContext> context)
     {
         var o = new SearchOptions();
-        var budget = new Option<string>("--budget") { Description = "size=R: the quantized file at most R × the float file (e.g. size=0.16)", HelpName = "size=R", Required = true };
+        var budget = new Option<string>("--budget") { Description = "size=R: the quantized file at most R × the float file (e.g. size=0.16); bops=R: the weighted layers' bit operations (MACs × weight bits × activation bits) at most R × float's", HelpName = "size=R|bops=R", Required = true };
         var method = new Option<string?>("--method", "-m") { Description = $"Sensitivity that is summed and minimized: {string.Join(", ", SensitivityMethods.Names)} (default kl for classifiers, else sqnr)", HelpName = "M" };
         var eval = new Option<string?>("--eval", "--eval-data") { Description = "Labelled held-out data the results are measured on in ONNX Runtime (accuracy of float, uniform, front and chosen)", HelpName = "SPEC" };
         var evalSamples = CommonOptions.AtLeast("--eval-samples", 1, "Samples of --eval (default all)");
@@ -50,19 +50,19 @@ internal static class SearchCommand
 
     private sealed record SearchRequest(string Budget, string? Method, string? Eval, int? EvalSamples, int Front, string Out, bool Force);
 
-    /// <summary>"size=0.16" → 0.16 (a usage error otherwise).</summary>
-    internal static double ParseBudget(string spec)
+    /// <summary>"size=0.16" → (Size, 0.16), "bops=0.1" → (Bops, 0.1) (a usage error otherwise).</summary>
+    internal static (BudgetKind, double) ParseBudget(string spec)
     {
         var parts = spec.Split('=', 2, StringSplitOptions.TrimEntries);
-        if (parts.Length != 2 || parts[0] != "size" || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double r) || !(r > 0))
-            throw new LowBitException(ErrorKind.Usage, $"--budget {spec}: expected size=R with R > 0, the file size as a fraction of the float file's (e.g. size=0.16)");
-        return r;
+        if (parts.Length != 2 || parts[0] is not ("size" or "bops") || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double r) || !(r > 0))
+            throw new LowBitException(ErrorKind.Usage, $"--budget {spec}: expected size=R or bops=R with R > 0, a fraction of the float model's file size or bit operations (e.g. size=0.16)");
+        return (parts[0] == "bops" ? BudgetKind.Bops : BudgetKind.Size, r);
     }
 
     private static int Execute(CliContext ctx, SearchOptions o, ParseResult pr, SearchRequest req)
     {
         var clock = Stopwatch.StartNew();
-        double ratio = ParseBudget(req.Budget);
+        var (kind, ratio) = ParseBudget(req.Budget);
         if (req.Front < 0) throw new LowBitException(ErrorKind.Usage, $"--front {req.Front}: must be ≥ 0");
         string recipePath = Path.ChangeExtension(req.Out, null) + ".recipe.json";
         string model = pr.GetValue(o.Model)!;
@@ -87,17 +87,18 @@ internal static class SearchCommand
                 : table.Classifier ? SensitivityMethod.Kl : SensitivityMethod.Sqnr;
             if (SensitivityMethods.IsGradient(method))
                 throw new LowBitException(ErrorKind.Usage, $"--method {SensitivityMethods.Name(method)}: search sums output-based scores (sqnr, kl, loss); see lowbit sensitivity for the gradient ones");
-            var judge = new SearchJudge(ctx, s, eval, req.EvalSamples, p);
+            var judge = new SearchJudge(ctx, s, table, eval, req.EvalSamples, p);
             long budget = (long)Math.Floor(ratio * new FileInfo(model).Length);
-            var plan = MixedPrecision.Allocate(table, method, budget, cancel: ctx.Cancellation);
+            var plan = kind == BudgetKind.Bops ? MixedPrecision.AllocateBops(table, method, ratio * MixedPrecision.FloatBops(table), ctx.Cancellation)
+                : MixedPrecision.Allocate(table, method, budget, cancel: ctx.Cancellation);
             var (q, bytes) = judge.Quantize(plan);
             // The estimate misses a few hundred bytes of graph structure per override; tighten by what the file exceeded.
-            for (int retry = 0; retry < 3 && bytes > budget; retry++)
+            for (int retry = 0; kind == BudgetKind.Size && retry < 3 && bytes > budget; retry++)
             {
                 plan = MixedPrecision.Allocate(table, method, budget - (bytes - plan.EstimatedBytes), cancel: ctx.Cancellation);
                 (q, bytes) = judge.Quantize(plan);
             }
-            if (bytes > budget) warnings.Add($"the chosen model's file is {bytes} bytes, over the {budget}-byte budget by {bytes - budget}");
+            if (kind == BudgetKind.Size && bytes > budget) warnings.Add($"the chosen model's file is {bytes} bytes, over the {budget}-byte budget by {bytes - budget}");
             var recipe = MixedPrecision.Recipe(plan, s.Choices);
             ctx.ThrowIfCancelled();
             q.Save(req.Out, model);
@@ -114,6 +115,7 @@ internal static class SearchCommand
             var order = s.Choices.Keys.ToList();
             var chosen = judge.Point("chosen", plan, bytes, q.Graph, order);
             SearchPoint? greedy = null;
+            if (kind == BudgetKind.Size)
             try
             {
                 var g = MixedPrecision.Allocate(table, method, plan.EstimatedBytes, exact: false);
@@ -124,7 +126,7 @@ internal static class SearchCommand
             var frontPoints = req.Front == 0 ? [] : MixedPrecision.Front(table, method, req.Front, ctx.Cancellation)
                 .Select((f, i) => judge.Measure($"front {i + 1}", f, order)).ToList();
             return new SearchResult("search", Format.FullPath(model), Format.FullPath(req.Out), Format.FullPath(recipePath), SensitivityMethods.Name(method),
-                ratio, budget, s.Data.Name, table.Samples, eval?.Name, judge.EvalSamples, judge.FloatTop1, chosen, greedy, uniform, frontPoints,
+                kind == BudgetKind.Bops ? "bops" : "size", ratio, kind == BudgetKind.Size ? budget : null, s.Data.Name, table.Samples, eval?.Name, judge.EvalSamples, judge.FloatTop1, chosen, greedy, uniform, frontPoints,
                 warnings, Math.Round(clock.Elapsed.TotalSeconds, 2));
         });
         foreach (var w in result.Warnings) ctx.Warn(w);

@@ -11,7 +11,7 @@ namespace LowBit.Cli.Commands;
 /// sensitivity) and judges it: the exported bytes, and top-1 accuracy in ONNX Runtime on the --eval data (the float
 /// model's once, for the drop).
 /// </summary>
-internal sealed class SearchJudge(CliContext ctx, SearchInputs s, Dataset? eval, int? evalSamples, IPhaseProgress progress)
+internal sealed class SearchJudge(CliContext ctx, SearchInputs s, SensitivityTable table, Dataset? eval, int? evalSamples, IPhaseProgress progress)
 {
     private readonly long floatBytes = new FileInfo(s.ModelPath).Length;
     private readonly OrtAccuracy? judge = eval is null ? null : new OrtAccuracy(ctx, s.Graph, s.Input, eval, evalSamples, s.Threads, progress);
@@ -38,7 +38,8 @@ internal sealed class SearchJudge(CliContext ctx, SearchInputs s, Dataset? eval,
     {
         double? top1 = Top1(quantized, name);
         double? f = FloatTop1;
-        return new SearchPoint(name, plan.Summary(order), plan.EstimatedBytes, bytes, Math.Round((double)bytes / floatBytes, 4), plan.EstimatedLoss,
+        return new SearchPoint(name, plan.Summary(order), plan.EstimatedBytes, bytes, Math.Round((double)bytes / floatBytes, 4),
+            Math.Round(MixedPrecision.Bops(table, plan) / MixedPrecision.FloatBops(table), 4), plan.EstimatedLoss,
             top1, top1 is double t && f is double ft ? Math.Round((ft - t) * 100, 2) : null);
     }
 

@@ -24,6 +24,10 @@ public sealed record LayerScore(string Node, string OpType, string Format, long 
     /// error; null unless requested.</summary>
     public double? Fisher { get; init; }
     public double? Hessian { get; init; }
+    /// <summary>Multiply-accumulates per sample (Conv/Gemm/MatMul; 0 for other nodes) and bit operations per sample at this
+    /// format: MACs × weight bits × activation bits (32 for float, Hubara et al.'s BOPs).</summary>
+    public long Macs { get; init; }
+    public double Bops { get; init; }
 
     /// <summary>The score <paramref name="method"/> ranks by (larger = more sensitive).</summary>
     public double? Score(SensitivityMethod method) => method switch
@@ -102,6 +106,10 @@ public static class LayerSensitivity
         bool classifier = expected[0].Rank == 2 && expected[0].Shape[1] > 1;
         bool labelled = classifier && batches.All(b => b.Labels is not null);
         var floatMetrics = labelled ? TaskMetrics(expected, batches) : default;
+        var macs = NodeMacs.Of(prepared, batches[0].Inputs, options.Threads);
+        double activationBits = baseConfig.Activations?.Format.BitsPerWeight ?? 32;
+        double Bops(string node, string format) => macs.GetValueOrDefault(node) *
+            (format == FormatChoice.FloatName ? 32.0 * 32 : Formats.FormatTable.Get(format).BitsPerWeight * activationBits);
 
         var rows = new List<LayerScore>();
         var uniform = new List<UniformScore>();
@@ -137,7 +145,8 @@ public static class LayerSensitivity
                 var (parameters, bytes, fbytes) = costs[u.Key];
                 floatCost[u.Key] = (parameters, fbytes);
                 var (fisher, hessian) = dequantized is null ? default : GradientScores(options.Gradients!, u, weightPoints, dequantized);
-                rows.Add(new LayerScore(u.Key, u.Node.OpType, name, parameters, bytes, m.Noise, m.SqnrDb, m.Kl, m.Loss, m.Top1Drop) { Fisher = fisher, Hessian = hessian });
+                rows.Add(new LayerScore(u.Key, u.Node.OpType, name, parameters, bytes, m.Noise, m.SqnrDb, m.Kl, m.Loss, m.Top1Drop)
+                    { Fisher = fisher, Hessian = hessian, Macs = macs.GetValueOrDefault(u.Key), Bops = Bops(u.Key, name) });
                 sumNoise += m.Noise;
             }
             if (options.Pairs)
@@ -160,7 +169,11 @@ public static class LayerSensitivity
             {
                 string op = rows.First(r => r.Node == node).OpType;
                 rows.Add(new LayerScore(node, op, FormatChoice.FloatName, parameters, bytes, 0, double.PositiveInfinity, classifier ? 0 : null,
-                    labelled ? 0 : null, labelled ? 0 : null) { Fisher = options.Gradients is null ? null : 0, Hessian = options.Gradients is null ? null : 0 });
+                    labelled ? 0 : null, labelled ? 0 : null)
+                {
+                    Fisher = options.Gradients is null ? null : 0, Hessian = options.Gradients is null ? null : 0,
+                    Macs = macs.GetValueOrDefault(node), Bops = Bops(node, FormatChoice.FloatName),
+                });
             }
         var order = rows.Select(r => r.Node).Distinct().Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
         var formatOrder = formats.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);

@@ -16,12 +16,33 @@ public sealed record MixedPlan(IReadOnlyDictionary<string, string> Formats, long
 /// a size budget and keep the base config's quantization. The additive model is Hubara et al.'s (2021) integer program
 /// with measured per-layer losses.
 /// </summary>
+public enum BudgetKind { Size, Bops }
+
 public static class MixedPrecision
 {
-    /// <summary>The layers of the knapsack: weighted nodes, each choice's cost in bytes and loss by <paramref name="method"/>.</summary>
-    internal static List<AllocationLayer> Layers(SensitivityTable t, SensitivityMethod method) =>
+    /// <summary>Bit operations per sample of the weighted nodes when every one is float (the BOPs budget's reference).</summary>
+    public static double FloatBops(SensitivityTable t) => t.Rows.Where(r => r.Parameters > 0 && r.Format == FormatChoice.FloatName).Sum(r => r.Bops);
+
+    /// <summary>Bit operations per sample of the weighted nodes under <paramref name="plan"/>.</summary>
+    public static double Bops(SensitivityTable t, MixedPlan plan) => plan.Formats.Sum(kv => t.Row(kv.Key, kv.Value)?.Bops ?? 0);
+
+    /// <summary>The lowest estimated loss within <paramref name="budget"/> bit operations per sample (weighted nodes).</summary>
+    public static MixedPlan AllocateBops(SensitivityTable t, SensitivityMethod method, double budget, CancellationToken cancel = default)
+    {
+        var layers = Layers(t, method, BudgetKind.Bops);
+        double min = BitAllocation.MinCost(layers), total = FloatBops(t);
+        if (budget < min)
+            throw new LowBitException(ErrorKind.Usage, $"BOPs budget {budget / total:0.####}× of float is below the smallest reachable, {min / total:0.####}× (every layer at its smallest format)");
+        var a = BitAllocation.Exact(layers, budget, cancel: cancel);
+        var plan = ToPlan(layers, a, 0, "branch and bound");
+        return plan with { EstimatedBytes = FixedBytes(t) + plan.Formats.Sum(kv => t.Row(kv.Key, kv.Value)!.Bytes) };
+    }
+
+    /// <summary>The layers of the knapsack: weighted nodes, each choice's cost (bytes, or BOPs per sample) and loss by
+    /// <paramref name="method"/>.</summary>
+    internal static List<AllocationLayer> Layers(SensitivityTable t, SensitivityMethod method, BudgetKind kind = BudgetKind.Size) =>
         t.Rows.Where(r => r.Parameters > 0).GroupBy(r => r.Node).Select(g => new AllocationLayer(g.Key, g.Select(r =>
-            new LayerChoice(r.Format, r.Bytes, r.Score(method) ?? throw new LowBitException(ErrorKind.Usage,
+            new LayerChoice(r.Format, kind == BudgetKind.Bops ? r.Bops : r.Bytes, r.Score(method) ?? throw new LowBitException(ErrorKind.Usage,
                 $"sensitivity method {SensitivityMethods.Name(method)} was not measured for node '{r.Node}' ({MissingReason(method, t)})"))).ToList())).ToList();
 
     private static string MissingReason(SensitivityMethod m, SensitivityTable t) => m switch

@@ -115,6 +115,21 @@ public class LayerSensitivityTests
     }
 
     [Fact]
+    public void Measure_MacsAndBops_FollowTheLayerShapes()
+    {
+        var t = Table.Value;
+        Assert.Equal(16 * 10, t.Row("fc", "int8")!.Macs);  // Gemm 16 → 10
+        long conv1 = t.Row("conv1", "int8")!.Macs;
+        Assert.True(conv1 > 0 && conv1 % (3 * 3 * 3) == 0 && conv1 % 8 == 0, $"conv1 MACs {conv1}");
+        Assert.Equal(conv1 * 4.0 * 8, t.Row("conv1", "int4")!.Bops);   // int4 weights × uint8 activations
+        Assert.Equal(conv1 * 32.0 * 32, t.Row("conv1", "float")!.Bops);
+        var plan = MixedPrecision.AllocateBops(t, SensitivityMethod.Kl, 0.05 * MixedPrecision.FloatBops(t));
+        Assert.True(MixedPrecision.Bops(t, plan) <= 0.05 * MixedPrecision.FloatBops(t) * (1 + 1e-12));
+        Assert.Contains("int8", plan.Formats.Values);   // 8·8/32² = 0.0625 > 0.05: not everything fits at int8
+        Assert.Contains("int4", plan.Formats.Values);
+    }
+
+    [Fact]
     public void Allocate_BudgetBelowTheSmallestFile_ThrowsUsage()
     {
         var e = Assert.Throws<LowBitException>(() => MixedPrecision.Allocate(Table.Value, SensitivityMethod.Kl, 100));
