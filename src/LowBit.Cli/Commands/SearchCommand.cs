@@ -12,7 +12,7 @@ namespace LowBit.Cli.Commands;
 /// <summary>One measured configuration of <c>lowbit search</c>: float, a uniform format, a point of the front, the chosen
 /// plan. Sizes are the exported file's; accuracy is ONNX Runtime's on the --eval data (null without it).</summary>
 internal sealed record SearchPoint(string Name, string Formats, long EstimatedBytes, long Bytes, double SizeRatio, double BopsRatio, double EstimatedLoss,
-    double? Top1, double? Drop);
+    double? Top1, double? Drop, IReadOnlyDictionary<string, string> Assignment);
 
 /// <summary>JSON result of <c>lowbit search</c> (docs/cli.md).</summary>
 internal sealed record SearchResult(string Command, string Model, string Out, string Recipe, string Method, string BudgetKind, double Budget, long? BudgetBytes,

@@ -40,7 +40,7 @@ internal sealed class SearchJudge(CliContext ctx, SearchInputs s, SensitivityTab
         double? f = FloatTop1;
         return new SearchPoint(name, plan.Summary(order), plan.EstimatedBytes, bytes, Math.Round((double)bytes / floatBytes, 4),
             Math.Round(MixedPrecision.Bops(table, plan) / MixedPrecision.FloatBops(table), 4), plan.EstimatedLoss,
-            top1, top1 is double t && f is double ft ? Math.Round((ft - t) * 100, 2) : null);
+            top1, top1 is double t && f is double ft ? Math.Round((ft - t) * 100, 2) : null, plan.Formats);
     }
 
     private double? Top1(Graph.Graph g, string name) => judge?.Top1(g, name);

@@ -102,14 +102,15 @@ internal static class SensitivityCommand
             new Progress<(long Done, long Total)>(x => p.Report("gradients", x.Done, x.Total)), ctx.Cancellation);
     }
 
-    /// <summary>Per format and method: ρ of the scores against the measured top-1 drop and loss increase (quantized layers).</summary>
+    /// <summary>Per format and method: ρ of the scores against the measured top-1 drop and loss increase, over the layers with
+    /// weights (the others score near zero everywhere and would make any ranking look good).</summary>
     private static List<MethodAgreement> Agreement(SensitivityTable t, SensitivityTable measured, IReadOnlyList<SensitivityMethod> methods)
     {
         var list = new List<MethodAgreement>();
         foreach (var f in t.Formats.Where(f => f != FormatChoice.FloatName))
             foreach (var m in methods)
             {
-                var pairs = t.Rows.Where(r => r.Format == f && r.Score(m) is not null)
+                var pairs = t.Rows.Where(r => r.Format == f && r.Parameters > 0 && r.Score(m) is not null)
                     .Select(r => (Score: r.Score(m)!.Value, Measured: measured.Row(r.Node, f))).Where(x => x.Measured is not null).ToList();
                 double? Rho(Func<LayerScore, double?> pick)
                 {
