@@ -79,8 +79,9 @@ internal static partial class BitAllocation
         }
     }
 
-    /// <summary>The exact optimum at <paramref name="points"/> budgets B_k = lo + (hi − lo)·k/(points − 1), k = 0..points−1,
-    /// between the cheapest (lo) and the most expensive (hi) total cost, ordered by cost and reduced to the Pareto front of
+    /// <summary>The exact optimum at <paramref name="points"/> budgets B_k = lo·(hi/lo)^(k/(points − 1)), k = 0..points−1
+    /// (geometric, so the small budgets where the choices matter get most points; linear when lo = 0), between the cheapest
+    /// (lo) and the most expensive (hi) total cost, ordered by cost and reduced to the Pareto front of
     /// (cost, loss): a point is kept only when its loss is below that of every cheaper kept point (by more than the
     /// pruning tolerance), which also removes repeated assignments.</summary>
     public static IReadOnlyList<Allocation> ParetoFront(IReadOnlyList<AllocationLayer> layers, int points, CancellationToken cancel = default)
@@ -92,7 +93,8 @@ internal static partial class BitAllocation
         var solved = new List<Allocation>(points);
         for (int k = 0; k < points; k++)
         {
-            double budget = k == points - 1 ? hi : lo + (hi - lo) * k / (points - 1);
+            double t = (double)k / (points - 1);
+            double budget = k == points - 1 ? hi : lo > 0 ? lo * Math.Pow(hi / lo, t) : lo + (hi - lo) * t;
             solved.Add(search.Solve(budget, Greedy(layers, budget), 20_000_000, cancel));
         }
         var front = new List<Allocation>();

@@ -68,21 +68,12 @@ public static class MixedPrecision
         return ToPlan(layers, a, fixedBytes, exact ? "branch and bound" : "greedy");
     }
 
-    /// <summary>Exact optima at <paramref name="points"/> budgets spaced geometrically from the smallest reachable size to
-    /// the size of every layer at its lowest-loss choice (small budgets are where choices matter), deduplicated, by size.</summary>
+    /// <summary>The Pareto front of (size, estimated loss): exact optima at <paramref name="points"/> budgets spaced
+    /// geometrically from the smallest to the largest reachable size (<see cref="BitAllocation.ParetoFront"/>).</summary>
     public static IReadOnlyList<MixedPlan> Front(SensitivityTable t, SensitivityMethod method, int points, CancellationToken cancel = default)
     {
         var layers = Layers(t, method);
-        long fixedBytes = FixedBytes(t);
-        double lo = BitAllocation.MinCost(layers), hi = layers.Sum(l => l.Choices.MinBy(c => (c.Loss, c.Cost))!.Cost);
-        var plans = new List<MixedPlan>();
-        for (int i = 0; i < points; i++)
-        {
-            double budget = points == 1 || hi <= lo ? lo : lo * Math.Pow(hi / lo, i / (points - 1.0));
-            var plan = ToPlan(layers, BitAllocation.Exact(layers, budget, cancel: cancel), fixedBytes, "branch and bound");
-            if (!plans.Any(p => p.Formats.All(kv => plan.Formats[kv.Key] == kv.Value))) plans.Add(plan);
-        }
-        return plans.OrderBy(p => p.EstimatedBytes).ToList();
+        return BitAllocation.ParetoFront(layers, Math.Max(2, points), cancel).Select(a => ToPlan(layers, a, FixedBytes(t), "branch and bound")).ToList();
     }
 
     private static MixedPlan ToPlan(List<AllocationLayer> layers, Allocation a, long fixedBytes, string solver) =>
