@@ -40,15 +40,16 @@ internal static class SearchCommand
         var front = new Option<int>("--front") { Description = $"Points of the Pareto front to quantize and measure (default {DefaultFront}; 0: none)", DefaultValueFactory = _ => DefaultFront };
         var output = new Option<string>("--out", "-o") { Description = "Where to write the chosen model (+ manifest); its recipe goes to FILE.recipe.json", HelpName = "FILE", Required = true };
         var force = CommonOptions.Force();
+        var report = new Option<string?>("--report") { Description = "Also write search.json, search.md (the table) and front.png (size against measured drop) into this new or empty folder", HelpName = "DIR" };
         var cmd = new Command("search", "Choose a format per layer under a size budget from measured sensitivities (exact integer program), write the model and its recipe");
         foreach (var s in o.All) SensitivityCommand.Add(cmd, s);
-        foreach (var s in new Symbol[] { budget, method, eval, evalSamples, front, output, force }) SensitivityCommand.Add(cmd, s);
+        foreach (var s in new Symbol[] { budget, method, eval, evalSamples, front, output, force, report }) SensitivityCommand.Add(cmd, s);
         cmd.SetAction(pr => Execute(context(pr), o, pr, new SearchRequest(pr.GetValue(budget)!, pr.GetValue(method), pr.GetValue(eval),
-            pr.GetValue(evalSamples), pr.GetValue(front), pr.GetValue(output)!, pr.GetValue(force))));
+            pr.GetValue(evalSamples), pr.GetValue(front), pr.GetValue(output)!, pr.GetValue(force), pr.GetValue(report))));
         return cmd;
     }
 
-    private sealed record SearchRequest(string Budget, string? Method, string? Eval, int? EvalSamples, int Front, string Out, bool Force);
+    private sealed record SearchRequest(string Budget, string? Method, string? Eval, int? EvalSamples, int Front, string Out, bool Force, string? Report);
 
     /// <summary>"size=0.16" → (Size, 0.16), "bops=0.1" → (Bops, 0.1) (a usage error otherwise).</summary>
     internal static (BudgetKind, double) ParseBudget(string spec)
@@ -70,6 +71,7 @@ internal static class SearchCommand
             throw new LowBitException(ErrorKind.UnsafePath, $"--out {req.Out}: is the input model; choose another path (the float model is never overwritten)");
         OutputFiles.CheckModel("--out", req.Out, req.Force, [model]);
         OutputFiles.CheckFile("--out recipe", recipePath, [model]);
+        if (req.Report is not null) OutputFiles.CheckFolder("--report", req.Report);
         var s = o.Open(ctx, pr);
         var eval = req.Eval is null ? null : ModelData.Open(req.Eval, s.Input, "--eval");
         if (eval is { HasLabels: false }) throw new LowBitException(ErrorKind.Usage, $"--eval {req.Eval}: {eval.Name} has no labels; accuracy needs them");
@@ -129,6 +131,7 @@ internal static class SearchCommand
                 kind == BudgetKind.Bops ? "bops" : "size", ratio, kind == BudgetKind.Size ? budget : null, s.Data.Name, table.Samples, eval?.Name, judge.EvalSamples, judge.FloatTop1, chosen, greedy, uniform, frontPoints,
                 warnings, Math.Round(clock.Elapsed.TotalSeconds, 2));
         });
+        if (req.Report is not null) SearchReport.Write(req.Report, result, ctx);
         foreach (var w in result.Warnings) ctx.Warn(w);
         if (ctx.Json) ctx.WriteJson(result);
         else SearchPrinter.Print(ctx.Console, result);

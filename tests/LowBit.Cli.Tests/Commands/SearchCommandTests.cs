@@ -19,7 +19,7 @@ public class SearchCommandTests : IDisposable
     {
         string out1 = h.PathOf("m.onnx");
         var r = CliHarness.Run(["search", Model, "--data", "fashion-mnist-1k", "--budget", "size=0.2", "--eval", "fashion-mnist-1k", "--eval-samples", "200",
-            "--front", "2", "--out", out1, "--json", .. Small]);
+            "--front", "2", "--out", out1, "--report", h.PathOf("rep"), "--json", .. Small]);
         Assert.True(r.Code == 0, r.Err);
         var j = r.Json();
         long budget = j.GetProperty("budget_bytes").GetInt64();
@@ -30,6 +30,9 @@ public class SearchCommandTests : IDisposable
         Assert.Equal(new FileInfo(out1).Length, chosen.GetProperty("bytes").GetInt64());
         Assert.True(chosen.GetProperty("top1").GetDouble() > 0.5);
         Assert.Equal(2, j.GetProperty("uniform").GetArrayLength());  // int8 and int4
+        Assert.True(chosen.GetProperty("bops_ratio").GetDouble() is > 0 and < 1);
+        foreach (var f in new[] { "search.json", "search.md", "front.png" }) Assert.True(new FileInfo(Path.Combine(h.PathOf("rep"), f)).Length > 100, f);
+        Assert.Contains("| chosen |", File.ReadAllText(Path.Combine(h.PathOf("rep"), "search.md")));
 
         // Reapplying the recipe with quantize's defaults and the same calibration samples gives the same file.
         string recipe = j.GetProperty("recipe").GetString()!;
@@ -51,6 +54,18 @@ public class SearchCommandTests : IDisposable
         Assert.Single(r.ErrLines);
         Assert.False(File.Exists(o));
         Assert.False(File.Exists(h.PathOf("m.recipe.json")));
+    }
+
+    [CommittedModelFact]
+    public void Search_BopsBudget_MetByTheChosenPlan()
+    {
+        var r = CliHarness.Run(["search", Model, "--data", "fashion-mnist-1k", "--budget", "bops=0.05", "--front", "0", "--out", h.PathOf("b.onnx"), "--json", .. Small]);
+        Assert.True(r.Code == 0, r.Err);
+        var j = r.Json();
+        Assert.Equal("bops", j.GetProperty("budget_kind").GetString());
+        // uint8 activations: 8·8/32² = 0.0625 > 0.05, so some layers must take int4 weights (4·8/32² = 0.03125).
+        Assert.InRange(j.GetProperty("chosen").GetProperty("bops_ratio").GetDouble(), 0.03, 0.05);
+        Assert.Contains("int4", j.GetProperty("chosen").GetProperty("formats").GetString());
     }
 
     [Theory]

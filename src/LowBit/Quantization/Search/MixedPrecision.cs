@@ -21,7 +21,8 @@ public enum BudgetKind { Size, Bops }
 public static class MixedPrecision
 {
     /// <summary>Bit operations per sample of the weighted nodes when every one is float (the BOPs budget's reference).</summary>
-    public static double FloatBops(SensitivityTable t) => t.Rows.Where(r => r.Parameters > 0 && r.Format == FormatChoice.FloatName).Sum(r => r.Bops);
+    public static double FloatBops(SensitivityTable t) =>
+        t.Rows.Where(r => r.Parameters > 0).GroupBy(r => r.Node).Sum(g => g.First().Macs * 32.0 * 32);
 
     /// <summary>Bit operations per sample of the weighted nodes under <paramref name="plan"/>.</summary>
     public static double Bops(SensitivityTable t, MixedPlan plan) => plan.Formats.Sum(kv => t.Row(kv.Key, kv.Value)?.Bops ?? 0);

@@ -68,6 +68,31 @@ public static class ReportPlots
         return Png(plt, Width, 360);
     }
 
+    /// <summary>Labelled points in series (one colour and legend entry each; a series of several points is joined by a
+    /// line, for a Pareto front): e.g. file size × float against the top-1 drop.</summary>
+    public static byte[] Scatter(string title, string xLabel, string yLabel, IReadOnlyList<(string Series, string Label, double X, double Y)> points)
+    {
+        using var plt = new Plot();
+        foreach (var series in points.GroupBy(p => p.Series))
+        {
+            var list = series.OrderBy(p => p.X).ToList();
+            var sc = plt.Add.Scatter(list.Select(p => p.X).ToArray(), list.Select(p => p.Y).ToArray());
+            sc.LegendText = series.Key;
+            sc.MarkerSize = 8;
+            sc.LineWidth = list.Count > 1 ? 1.5f : 0;
+            foreach (var p in list.Where(p => p.Label.Length > 0))
+            {
+                var text = plt.Add.Text(p.Label, p.X, p.Y);
+                text.LabelFontSize = 10;
+            }
+        }
+        plt.ShowLegend();
+        plt.Title(title);
+        plt.XLabel(xLabel);
+        plt.YLabel(yLabel);
+        return Png(plt, Width, 520);
+    }
+
     /// <summary>Two bars, before and after (model size, latency), each labelled with its value and the ratio in the title.</summary>
     public static byte[] BeforeAfter(string title, string unit, double before, double after, string beforeLabel = "float", string afterLabel = "quantized")
     {
