@@ -22,7 +22,7 @@ internal sealed class SearchJudge(CliContext ctx, SearchInputs s, SensitivityTab
     public (QuantizedModel Model, long Bytes) Quantize(MixedPlan plan)
     {
         var config = s.BaseConfig.With(recipe: MixedPrecision.Recipe(plan, s.Choices, s.BaseConfig.Recipe));
-        var q = Quantizer.Quantize(s.Graph, config, s.Calibration, calibrationOptions: new CalibrationOptions(s.Calibration?.Count ?? 0)
+        var q = Quantizer.Quantize(s.Graph, config, s.Calibration, calibrationOptions: new CalibrationOptions()
             { Threads = s.Threads, Cancellation = ctx.Cancellation });
         return (q, OnnxExporter.ToBytes(q.Graph).LongLength);
     }

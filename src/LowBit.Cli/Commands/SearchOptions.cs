@@ -83,6 +83,9 @@ internal sealed class SearchOptions
         var scheme = first.IntegerRange is { Min: >= 0 } ? QuantScheme.Asymmetric : QuantScheme.Symmetric;
         var activations = weightOnly ? null : new ActivationQuantConfig(acts is null ? null : QuantizeOptions.Flag("--activations", acts, FormatTable.Get),
             null, observer is null ? QuantizeOptions.DefaultObserver : QuantizeOptions.Flag("--calibration", observer, ObserverConfig.Parse));
-        return (new QuantizerConfig(mode, new WeightQuantConfig(first, granularity, scheme, range), activations), range);
+        // Weight-only layers are measured and exported as DequantizeLinear + float op: MatMulNBits nodes pack their weights
+        // where the per-layer isolation cannot pair them with the float ones, and compute with int8 activations besides.
+        return (new QuantizerConfig(mode, new WeightQuantConfig(first, granularity, scheme, range), activations,
+            weightOnlyKernel: weightOnly ? WeightOnlyKernel.DequantizeLinear : WeightOnlyKernel.Auto), range);
     }
 }

@@ -39,7 +39,7 @@ public static class AccuracyControl
             foreach (var n in restored) nodes[n] = fallback.Override;
             var recipe = new QuantRecipe(nodes, config.Recipe?.ExcludeNodes.Where(n => !restored.Contains(n)), config.Recipe?.ExcludeOpTypes);
             var q = Quantizer.Quantize(model, config.With(recipe: recipe), calibration,
-                calibrationOptions: new CalibrationOptions(calibration?.Count ?? 0) { Cancellation = cancel });
+                calibrationOptions: new CalibrationOptions() { Cancellation = cancel });
             double d = drop(q);
             trials.Add(new FallbackTrial(restored.Count, d));
             progress?.Report(("max-drop trials", ++step, total));

@@ -122,7 +122,7 @@ public static class LayerSensitivity
             options.Cancellation.ThrowIfCancellationRequested();
             options.Progress?.Report(($"quantize {name}", 0, 1));
             var config = baseConfig.With(choices[name].Weights);
-            var q = Quantizer.Quantize(model, config, calibration, calibrationOptions: new CalibrationOptions(calibration?.Count ?? 0)
+            var q = Quantizer.Quantize(model, config, calibration, calibrationOptions: new CalibrationOptions()
                 { Threads = options.Threads, Cancellation = options.Cancellation });
             var plan = LayerMatching.Match(prepared, q.Graph);
             var isolation = new NodeIsolation(q.Graph, plan.Points, options.Threads, options.Cancellation);
