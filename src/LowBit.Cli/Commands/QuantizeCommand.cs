@@ -74,8 +74,8 @@ internal static class QuantizeCommand
         if (pr.GetValue(o.CalibCache) is not null && config.Mode != QuantMode.Static)
             warnings.Add($"--calib-cache is ignored in {ConfigNames.Name(config.Mode)} mode");
 
-        var drop = pr.GetValue(o.MaxDrop) is double maxDrop
-            ? (Target: maxDrop, Checked: QuantizeMaxDrop.Check(config, input, model, pr.GetValue(o.EvalData), pr.GetValue(o.Fallback))) : default;
+        var drop = pr.GetValue(o.MaxDrop) is string maxDrop
+            ? (Target: QuantizeMaxDrop.ParseTarget(maxDrop), Checked: QuantizeMaxDrop.Check(config, input, model, pr.GetValue(o.EvalData), pr.GetValue(o.Fallback))) : default;
         if (drop == default && (pr.GetValue(o.EvalData) ?? pr.GetValue(o.Fallback)) is not null)
             warnings.Add("--eval-data and --fallback are only used by --max-drop; ignored");
         if (drop != default && pr.GetValue(o.CalibCache) is not null)

@@ -24,7 +24,23 @@ internal static class QuantizeMaxDrop
 {
     public const int RankSamples = 512;
 
-    public sealed record Request(double MaxDrop, string EvalSpec, int? EvalSamples, string? Fallback, string? CalibSpec, int CalibCount, int Threads);
+    /// <summary>The target: D points of top-1, or (D%) D percent of the float model's top-1.</summary>
+    public sealed record Target(double Value, bool Relative)
+    {
+        public double Points(double floatTop1) => Relative ? Value / 100 * floatTop1 * 100 : Value;
+    }
+
+    /// <summary>"0.3" → 0.3 points; "1%" → 1 % of the float accuracy (a usage error otherwise).</summary>
+    public static Target ParseTarget(string spec)
+    {
+        string s = spec.Trim();
+        bool relative = s.EndsWith('%');
+        if (!double.TryParse(relative ? s[..^1] : s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) || !(v >= 0))
+            throw new LowBitException(ErrorKind.Usage, $"--max-drop {spec}: expected D (points of top-1, ≥ 0) or D% (relative to the float accuracy), e.g. 0.3 or 1%");
+        return new Target(v, relative);
+    }
+
+    public sealed record Request(Target MaxDrop, string EvalSpec, int? EvalSamples, string? Fallback, string? CalibSpec, int CalibCount, int Threads);
 
     /// <summary>Checks the flags before any work: a labelled --eval-data for the model's single input, a usable fallback.</summary>
     public static (Dataset Eval, FormatChoice Fallback) Check(QuantizerConfig config, Graph.ValueInfo? input, string model, string? evalSpec, string? fallback)
@@ -58,7 +74,8 @@ internal static class QuantizeMaxDrop
             return table.Rows.Where(r => r.Format == low).OrderByDescending(r => r.Score(method) ?? 0).Select(r => r.Node).ToList();
         }
         int trial = 0;
-        var result = AccuracyControl.Run(graph, config, calibration, Rank, fallback, req.MaxDrop, q => judge.Drop(q.Graph, $"trial {++trial}"),
+        double target = req.MaxDrop.Points(judge.FloatTop1);
+        var result = AccuracyControl.Run(graph, config, calibration, Rank, fallback, target, q => judge.Drop(q.Graph, $"trial {++trial}"),
             new Progress<(string Phase, long Done, long Total)>(x => progress.Report(x.Phase, x.Done, x.Total)), ctx.Cancellation);
         var restored = result.Restored.Select(n =>
         {
@@ -66,7 +83,7 @@ internal static class QuantizeMaxDrop
             long extra = table.Row(n, fallback.Name) is { } f ? f.Bytes - r.Bytes : 0;
             return new RestoredNode(n, r.OpType, r.Score(Method(table)) ?? 0, extra);
         }).ToList();
-        return (result.Model, new MaxDropInfo(req.MaxDrop, eval.Name, judge.Samples, judge.FloatTop1, result.InitialDrop, result.Drop, result.Met,
+        return (result.Model, new MaxDropInfo(target, eval.Name, judge.Samples, judge.FloatTop1, result.InitialDrop, result.Drop, result.Met,
             fallback.Name, table is null ? "-" : SensitivityMethods.Name(Method(table)), restored, result.Trials));
     }
 

@@ -64,7 +64,7 @@ internal sealed class QuantizeOptions
     public Option<int?> EvalSamples { get; } = CommonOptions.AtLeast("--eval-samples", 1, $"Report: held-out samples for fidelity (default {DefaultEvalSamples})");
     public Option<int?> CompareSamples { get; } = CommonOptions.AtLeast("--compare-samples", 0, $"Report: samples for the per-layer comparison (default {DefaultCompareSamples}; 0 skips it)");
     public Option<double?> BenchSeconds { get; } = CommonOptions.Number("--bench-seconds", 0, exclusive: false, $"Report: time budget of the ONNX Runtime latency comparison (default {DefaultBenchSeconds}; 0 skips it)");
-    public Option<double?> MaxDrop { get; } = CommonOptions.Number("--max-drop", 0, exclusive: false, "Accuracy control: after quantizing, measure the top-1 drop on --eval-data in ONNX Runtime and return the most sensitive layers to --fallback until the drop is at most D points", "D");
+    public Option<string?> MaxDrop { get; } = new("--max-drop") { Description = "Accuracy control: after quantizing, measure the top-1 drop on --eval-data in ONNX Runtime and return the most sensitive layers to --fallback until the drop is at most D points (D% : relative to the float accuracy)", HelpName = "D|D%" };
     public Option<string?> EvalData { get; } = new("--eval-data") { Description = "Labelled data --max-drop measures the drop on (use a validation split)", HelpName = "SPEC" };
     public Option<string?> Fallback { get; } = new("--fallback") { Description = "What --max-drop returns sensitive layers to: float (default) or a weight format such as int8", HelpName = "FORMAT" };
 

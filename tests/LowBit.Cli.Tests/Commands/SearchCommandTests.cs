@@ -107,12 +107,14 @@ public class SearchCommandTests : IDisposable
     {
         string o = h.PathOf("m.onnx");
         var r = CliHarness.Run("quantize", Model, "--out", o, "--weights", "int2", "--calib-data", "fashion-mnist-1k", "--calib-samples", "32",
-            "--eval-data", "fashion-mnist-1k", "--eval-samples", "300", "--max-drop", "2", "--threads", "2", "--json");
+            "--eval-data", "fashion-mnist-1k", "--eval-samples", "300", "--max-drop", "2%", "--threads", "2", "--json");
         Assert.True(r.Code == 0, r.Err);
         var m = r.Json().GetProperty("max_drop");
         Assert.True(m.GetProperty("met").GetBoolean());
-        Assert.True(m.GetProperty("initial_drop").GetDouble() > 2, m.ToString());
-        Assert.InRange(m.GetProperty("drop").GetDouble(), -100, 2);
+        double target = m.GetProperty("target").GetDouble();
+        Assert.Equal(2 * m.GetProperty("float_top1").GetDouble(), target, 9);  // 2 % of the float accuracy, in points
+        Assert.True(m.GetProperty("initial_drop").GetDouble() > target, m.ToString());
+        Assert.InRange(m.GetProperty("drop").GetDouble(), -100, target);
         var restored = m.GetProperty("restored").EnumerateArray().Select(x => x.GetProperty("node").GetString()).ToList();
         Assert.NotEmpty(restored);
 
@@ -125,6 +127,19 @@ public class SearchCommandTests : IDisposable
         var floatNodes = manifest.GetProperty("nodes").EnumerateArray().Where(n => !n.GetProperty("quantized").GetBoolean())
             .Select(n => n.GetProperty("name").GetString()).ToHashSet();
         Assert.All(restored, n => Assert.Contains(n, floatNodes));
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("-1")]
+    [InlineData("%")]
+    public void Quantize_MaxDropBadTarget_UsageErrorBeforeAnyWork(string target)
+    {
+        string model = h.Save(CliHarness.DenseModel(), "d.onnx");
+        var r = CliHarness.Run("quantize", model, "--out", h.PathOf("q.onnx"), "--calib-data", "random:8", "--eval-data", "fashion-mnist-1k", "--max-drop", target);
+        Assert.Equal((int)ErrorKind.Usage, r.Code);
+        Assert.Contains("--max-drop", r.Err);
+        Assert.False(File.Exists(h.PathOf("q.onnx")));
     }
 
     [Fact]
