@@ -70,7 +70,7 @@ internal static class QuantizeMaxDrop
                 Threads = req.Threads, Cancellation = ctx.Cancellation,
                 Progress = new Progress<(string Phase, long Done, long Total)>(x => progress.Report("ranking layers: " + x.Phase, x.Done, x.Total)),
             });
-            var method = Method(table);
+            var method = SensitivityMethods.Default(table);
             return table.Rows.Where(r => r.Format == low).OrderByDescending(r => r.Score(method) ?? 0).Select(r => r.Node).ToList();
         }
         int trial = 0;
@@ -81,13 +81,11 @@ internal static class QuantizeMaxDrop
         {
             var r = table!.Row(n, low)!;
             long extra = table.Row(n, fallback.Name) is { } f ? f.Bytes - r.Bytes : 0;
-            return new RestoredNode(n, r.OpType, r.Score(Method(table)) ?? 0, extra);
+            return new RestoredNode(n, r.OpType, r.Score(SensitivityMethods.Default(table)) ?? 0, extra);
         }).ToList();
         return (result.Model, new MaxDropInfo(target, eval.Name, judge.Samples, judge.FloatTop1, result.InitialDrop, result.Drop, result.Met,
-            fallback.Name, table is null ? "-" : SensitivityMethods.Name(Method(table)), restored, result.Trials));
+            fallback.Name, table is null ? "-" : SensitivityMethods.Name(SensitivityMethods.Default(table)), restored, result.Trials));
     }
-
-    private static SensitivityMethod Method(SensitivityTable t) => t.Classifier ? SensitivityMethod.Kl : SensitivityMethod.Sqnr;
 
     /// <summary>Up to <see cref="RankSamples"/> samples of --calib-data after the calibration ones (or its first ones);
     /// without --calib-data (weight-only), of --eval-data.</summary>

@@ -64,6 +64,9 @@ internal static class SearchCommand
     {
         var clock = Stopwatch.StartNew();
         var (kind, ratio) = ParseBudget(req.Budget);
+        var chosenMethod = req.Method is string m ? QuantizeOptions.Flag("--method", m, SensitivityMethods.Parse) : (SensitivityMethod?)null;
+        if (chosenMethod is SensitivityMethod gm && SensitivityMethods.IsGradient(gm))
+            throw new LowBitException(ErrorKind.Usage, $"--method {SensitivityMethods.Name(gm)}: search sums output-based scores (sqnr, kl, loss); see lowbit sensitivity for the gradient ones");
         if (req.Front < 0) throw new LowBitException(ErrorKind.Usage, $"--front {req.Front}: must be ≥ 0");
         string recipePath = Path.ChangeExtension(req.Out, null) + ".recipe.json";
         string model = pr.GetValue(o.Model)!;
@@ -85,10 +88,7 @@ internal static class SearchCommand
                 Progress = new Progress<(string Phase, long Done, long Total)>(x => p.Report(x.Phase, x.Done, x.Total)),
             };
             var table = LayerSensitivity.Measure(s.Graph, s.BaseConfig, s.Choices, s.Calibration, s.Batches, options);
-            var method = req.Method is string m ? QuantizeOptions.Flag("--method", m, SensitivityMethods.Parse)
-                : table.Classifier ? SensitivityMethod.Kl : SensitivityMethod.Sqnr;
-            if (SensitivityMethods.IsGradient(method))
-                throw new LowBitException(ErrorKind.Usage, $"--method {SensitivityMethods.Name(method)}: search sums output-based scores (sqnr, kl, loss); see lowbit sensitivity for the gradient ones");
+            var method = chosenMethod ?? SensitivityMethods.Default(table);
             var judge = new SearchJudge(ctx, s, table, eval, req.EvalSamples, p);
             long budget = (long)Math.Floor(ratio * new FileInfo(model).Length);
             var plan = kind == BudgetKind.Bops ? MixedPrecision.AllocateBops(table, method, ratio * MixedPrecision.FloatBops(table), ctx.Cancellation)
@@ -116,15 +116,10 @@ internal static class SearchCommand
             }
             var order = s.Choices.Keys.ToList();
             var chosen = judge.Point("chosen", plan, bytes, q.Graph, order);
-            SearchPoint? greedy = null;
-            if (kind == BudgetKind.Size)
-            try
-            {
-                var g = MixedPrecision.Allocate(table, method, plan.EstimatedBytes, exact: false);
-                greedy = judge.Measure("greedy, same estimated size", g, order);
-            }
-            catch (LowBitException e) when (e.Kind == ErrorKind.Usage) { }
-            var uniform = table.Uniform.Select(u => judge.Measure($"all {u.Format}", Uniform(table, u.Format, method), order)).ToList();
+            // The exact plan's estimated size is reachable, so greedy at that budget is always feasible.
+            var greedy = kind == BudgetKind.Size
+                ? judge.Measure("greedy, same estimated size", MixedPrecision.Allocate(table, method, plan.EstimatedBytes, exact: false), order) : null;
+            var uniform = table.Uniform.Select(u => judge.Measure($"all {u.Format}", MixedPrecision.Uniform(table, u.Format, method), order)).ToList();
             var frontPoints = req.Front == 0 ? [] : MixedPrecision.Front(table, method, req.Front, ctx.Cancellation)
                 .Select((f, i) => judge.Measure($"front {i + 1}", f, order)).ToList();
             return new SearchResult("search", Format.FullPath(model), Format.FullPath(req.Out), Format.FullPath(recipePath), SensitivityMethods.Name(method),
@@ -136,13 +131,5 @@ internal static class SearchCommand
         if (ctx.Json) ctx.WriteJson(result);
         else SearchPrinter.Print(ctx.Console, result);
         return ErrorBoundary.Ok;
-    }
-
-    /// <summary>Every weighted node at <paramref name="format"/>, as a plan (its estimate from the same table).</summary>
-    private static MixedPlan Uniform(SensitivityTable t, string format, SensitivityMethod method)
-    {
-        var rows = t.Rows.Where(r => r.Format == format && r.Parameters > 0).ToList();
-        return new MixedPlan(rows.ToDictionary(r => r.Node, _ => format, StringComparer.Ordinal),
-            MixedPrecision.FixedBytes(t) + rows.Sum(r => r.Bytes), rows.Sum(r => r.Score(method) ?? 0), false, "uniform");
     }
 }

@@ -79,6 +79,15 @@ public class SearchCommandTests : IDisposable
         Assert.Contains(message, r.Err);
     }
 
+    [Fact]
+    public void Search_GradientMethod_UsageErrorBeforeAnyWork()
+    {
+        // The model path does not exist: the method is refused before the model is even opened.
+        var r = CliHarness.Run("search", "missing.onnx", "--data", "fashion-mnist-1k", "--budget", "size=0.2", "--method", "fisher", "--out", h.PathOf("m.onnx"));
+        Assert.Equal((int)ErrorKind.Usage, r.Code);
+        Assert.Contains("--method fisher", r.Err);
+    }
+
     [CommittedModelFact]
     public void Sensitivity_Json_ScoresEveryWeightedLayer_AndRanksAgainstMeasuredDrops()
     {

@@ -133,7 +133,7 @@ public static class LayerSensitivity
             {
                 var outs = batches.Select(b => isolation.Run(b.Inputs, [output], keep)[output]).ToList();
                 options.Progress?.Report(($"measure {name}", ++done, total));
-                return Compare(expected, outs, batches, labelled, floatMetrics);
+                return Compare(expected, outs, batches, classifier, labelled, floatMetrics);
             }
             var all = Run(null);
             var weightPoints = plan.Points.Where(p => p.Kind == PointKind.Weight).ToList();
@@ -200,12 +200,12 @@ public static class LayerSensitivity
     private readonly record struct Metrics(double Noise, double SqnrDb, double? Kl, double? Loss, double? Top1Drop);
     private readonly record struct Task(double Loss, double Top1);
 
-    private static Metrics Compare(List<Tensor> expected, List<Tensor> outs, IReadOnlyList<EvalBatch> batches, bool labelled, Task floatTask)
+    private static Metrics Compare(List<Tensor> expected, List<Tensor> outs, IReadOnlyList<EvalBatch> batches, bool classifier, bool labelled,
+        Task floatTask)
     {
         var stats = new ErrorStats();
         double kl = 0;
         long rows = 0;
-        bool classifier = expected[0].Rank == 2;
         for (int b = 0; b < expected.Count; b++)
         {
             var x = expected[b].AsReadOnlySpan<float>();

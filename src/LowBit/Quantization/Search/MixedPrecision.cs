@@ -9,6 +9,9 @@ public sealed record MixedPlan(IReadOnlyDictionary<string, string> Formats, long
         string.Join(", ", order.Select(f => (f, n: Formats.Values.Count(v => v == f))).Where(x => x.n > 0).Select(x => $"{x.f} {x.n}"));
 }
 
+/// <summary>What a budget limits: the file size, or the weighted layers' bit operations per sample.</summary>
+public enum BudgetKind { Size, Bops }
+
 /// <summary>
 /// Bit allocation from a <see cref="SensitivityTable"/> (issue 11 part 2): every node with weights gets one of the table's
 /// formats, minimizing the summed single-layer scores of one <see cref="SensitivityMethod"/> under a file-size budget,
@@ -16,8 +19,6 @@ public sealed record MixedPlan(IReadOnlyDictionary<string, string> Formats, long
 /// a size budget and keep the base config's quantization. The additive model is Hubara et al.'s (2021) integer program
 /// with measured per-layer losses.
 /// </summary>
-public enum BudgetKind { Size, Bops }
-
 public static class MixedPrecision
 {
     /// <summary>Bit operations per sample of the weighted nodes when every one is float (the BOPs budget's reference).</summary>
@@ -34,10 +35,20 @@ public static class MixedPrecision
         double min = BitAllocation.MinCost(layers), total = FloatBops(t);
         if (budget < min)
             throw new LowBitException(ErrorKind.Usage, $"BOPs budget {budget / total:0.####}× of float is below the smallest reachable, {min / total:0.####}× (every layer at its smallest format)");
-        var a = BitAllocation.Exact(layers, budget, cancel: cancel);
-        var plan = ToPlan(layers, a, 0, "branch and bound");
-        return plan with { EstimatedBytes = FixedBytes(t) + plan.Formats.Sum(kv => t.Row(kv.Key, kv.Value)!.Bytes) };
+        var plan = ToPlan(layers, BitAllocation.Exact(layers, budget, cancel: cancel), 0, "branch and bound");
+        return plan with { EstimatedBytes = EstimatedBytes(t, plan.Formats) };
     }
+
+    /// <summary>Every weighted node at <paramref name="format"/>, as a plan with its estimates from the same table.</summary>
+    public static MixedPlan Uniform(SensitivityTable t, string format, SensitivityMethod method)
+    {
+        var formats = t.Rows.Where(r => r.Format == format && r.Parameters > 0).ToDictionary(r => r.Node, _ => format, StringComparer.Ordinal);
+        return new MixedPlan(formats, EstimatedBytes(t, formats), formats.Sum(kv => t.Row(kv.Key, format)!.Score(method) ?? 0), false, "uniform");
+    }
+
+    /// <summary>Fixed bytes plus each assigned node's bytes at its format.</summary>
+    private static long EstimatedBytes(SensitivityTable t, IReadOnlyDictionary<string, string> formats) =>
+        FixedBytes(t) + formats.Sum(kv => t.Row(kv.Key, kv.Value)!.Bytes);
 
     /// <summary>The layers of the knapsack: weighted nodes, each choice's cost (bytes, or BOPs per sample) and loss by
     /// <paramref name="method"/>.</summary>

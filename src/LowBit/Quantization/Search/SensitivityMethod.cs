@@ -23,6 +23,9 @@ public static class SensitivityMethods
         Names.ToList().IndexOf(name.Trim().ToLowerInvariant()) is var i and >= 0 ? (SensitivityMethod)i
             : throw new LowBitException(ErrorKind.Usage, $"unknown sensitivity method '{name}'; known: {string.Join(", ", Names)}");
 
+    /// <summary>What search and <c>--max-drop</c> rank by unless told: KL for classifiers, else output SQNR.</summary>
+    public static SensitivityMethod Default(SensitivityTable t) => t.Classifier ? SensitivityMethod.Kl : SensitivityMethod.Sqnr;
+
     /// <summary>Gradient methods need the model's gradients (LowBit's autograd) and labels or the model's own predictions.</summary>
     public static bool IsGradient(SensitivityMethod m) => m is SensitivityMethod.Fisher or SensitivityMethod.Hessian;
 }
