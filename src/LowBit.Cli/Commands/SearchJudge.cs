@@ -8,17 +8,43 @@ namespace LowBit.Cli.Commands;
 
 /// <summary>
 /// Quantizes a <see cref="MixedPlan"/> (the base config plus the plan's recipe, calibrated on the same samples as the
-/// sensitivity) and judges it: the exported bytes, and top-1 accuracy in ONNX Runtime on the --eval data (the float
-/// model's once, for the drop).
+/// sensitivity) and judges it: the exported bytes; on the --eval data in ONNX Runtime, top-1 accuracy for a classifier
+/// with labelled data (the float model's once, for the drop), else the mean cosine of the output against float's; with a
+/// latency budget, the latency over float's in ONNX Runtime (timed side by side) and the table's estimate.
 /// </summary>
-internal sealed class SearchJudge(CliContext ctx, SearchInputs s, SensitivityTable table, Dataset? eval, int? evalSamples, IPhaseProgress progress)
+internal sealed class SearchJudge
 {
-    private readonly long floatBytes = new FileInfo(s.ModelPath).Length;
-    private readonly Dictionary<string, (long Bytes, double? Top1)> measured = new(StringComparer.Ordinal);
-    private readonly OrtAccuracy? judge = eval is null ? null : new OrtAccuracy(ctx, s.Graph, s.Input, eval, evalSamples, s.Threads, progress);
+    private readonly SearchInputs s;
+    private readonly SensitivityTable table;
+    private readonly CliContext ctx;
+    private readonly long floatBytes;
+    private readonly Dictionary<string, Measured> measured = new(StringComparer.Ordinal);
+    private readonly OrtAccuracy? accuracy;
+    private readonly OrtCosine? cosine;
+    private readonly SearchLatency? latency;
+    private readonly Dictionary<Graph.Graph, double> timed = new(ReferenceEqualityComparer.Instance);
 
-    public long? EvalSamples => judge?.Samples;
-    public double? FloatTop1 => judge?.FloatTop1;
+    public LatencyTable? Latency { get; }
+
+    private sealed record Measured(long Bytes, double? Top1, double? Cosine, double? LatencyRatio);
+
+    public SearchJudge(CliContext ctx, SearchInputs s, SensitivityTable table, Dataset? eval, int? evalSamples, IPhaseProgress progress, bool timeLatency)
+    {
+        (this.ctx, this.s, this.table) = (ctx, s, table);
+        floatBytes = new FileInfo(s.ModelPath).Length;
+        if (eval is not null && table.Classifier && eval.HasLabels) accuracy = new OrtAccuracy(ctx, s.Graph, s.Input, eval, evalSamples, s.Threads, progress);
+        else if (eval is not null) cosine = new OrtCosine(ctx, s.Graph, s.Input, eval, evalSamples, ModelData.BatchFor(s.Input, EvalCommand.DefaultBatch), s.Threads, progress);
+        if (timeLatency)
+        {
+            latency = new SearchLatency(ctx, s, progress);
+            Latency = latency.Measure(table);
+        }
+    }
+
+    public long? EvalSamples => accuracy?.Samples ?? cosine?.Samples;
+    public double? FloatTop1 => accuracy?.FloatTop1;
+    /// <summary>"top-1" or "cosine": what the --eval data measures.</summary>
+    public string? Metric => accuracy is not null ? "top-1" : cosine is not null ? "cosine" : null;
 
     public (QuantizedModel Model, long Bytes) Quantize(MixedPlan plan)
     {
@@ -32,7 +58,7 @@ internal sealed class SearchJudge(CliContext ctx, SearchInputs s, SensitivityTab
     /// the cheapest uniform format, the chosen plan often one of the front's) is not quantized or evaluated again.</summary>
     public SearchPoint Measure(string name, MixedPlan plan, IReadOnlyList<string> order)
     {
-        if (measured.TryGetValue(Key(plan), out var m)) return Point(name, plan, m.Bytes, m.Top1, order);
+        if (measured.TryGetValue(Key(plan), out var m)) return Point(name, plan, m, order);
         var (q, bytes) = Quantize(plan);
         return Point(name, plan, bytes, q.Graph, order);
     }
@@ -40,21 +66,32 @@ internal sealed class SearchJudge(CliContext ctx, SearchInputs s, SensitivityTab
     /// <summary>Measures <paramref name="plan"/>'s already quantized graph.</summary>
     public SearchPoint Point(string name, MixedPlan plan, long bytes, Graph.Graph quantized, IReadOnlyList<string> order)
     {
-        double? top1 = Top1(quantized, name);
-        measured[Key(plan)] = (bytes, top1);
-        return Point(name, plan, bytes, top1, order);
+        var m = new Measured(bytes, accuracy?.Top1(quantized, name), cosine?.Cosine(quantized, name), latency is null ? null : LatencyRatio(quantized, name));
+        measured[Key(plan)] = m;
+        return Point(name, plan, m, order);
     }
 
-    private SearchPoint Point(string name, MixedPlan plan, long bytes, double? top1, IReadOnlyList<string> order)
+    /// <summary>ONNX Runtime latency of <paramref name="quantized"/> over float's (timed once per graph).</summary>
+    public double LatencyRatio(Graph.Graph quantized, string name)
+    {
+        if (latency is null) throw new InvalidOperationException("latency is timed for latency budgets only");
+        if (!timed.TryGetValue(quantized, out double r)) timed[quantized] = r = latency.Ratio(quantized, name);
+        return r;
+    }
+
+    private SearchPoint Point(string name, MixedPlan plan, Measured m, IReadOnlyList<string> order)
     {
         double? f = FloatTop1;
-        return new SearchPoint(name, plan.Summary(order), plan.EstimatedBytes, bytes, Math.Round((double)bytes / floatBytes, 4),
+        return new SearchPoint(name, plan.Summary(order), plan.EstimatedBytes, m.Bytes, Math.Round((double)m.Bytes / floatBytes, 4),
             Math.Round(MixedPrecision.Bops(table, plan) / MixedPrecision.FloatBops(table), 4), plan.EstimatedLoss,
-            top1, top1 is double t && f is double ft ? Math.Round((ft - t) * 100, 2) : null, plan.Formats);
+            m.Top1, m.Top1 is double t && f is double ft ? Math.Round((ft - t) * 100, 2) : null, plan.Formats)
+        {
+            Cosine = m.Cosine is double c ? Math.Round(c, 6) : null,
+            EstimatedLatencyRatio = Latency is null ? null : Math.Round(Latency.Estimate(plan.Formats) / Latency.FloatMs, 4),
+            LatencyRatio = m.LatencyRatio is double r ? Math.Round(r, 4) : null,
+        };
     }
 
     private static string Key(MixedPlan plan) =>
         string.Join("\n", plan.Formats.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value));
-
-    private double? Top1(Graph.Graph g, string name) => judge?.Top1(g, name);
 }

@@ -68,9 +68,43 @@ public class SearchCommandTests : IDisposable
         Assert.Contains("int4", j.GetProperty("chosen").GetProperty("formats").GetString());
     }
 
+    [CommittedModelFact]
+    public void Search_LatencyBudget_TimesEveryLayerAtEveryFormat_AndTheChosenPlansEstimateMeetsIt()
+    {
+        // Budget 5× float: always reachable, whatever this CPU's int8 kernels cost (docs/mixed-precision.md has measured budgets).
+        var r = CliHarness.Run(["search", Model, "--data", "fashion-mnist-1k", "--budget", "latency=5", "--eval", "fashion-mnist-1k", "--eval-samples", "100",
+            "--front", "2", "--out", h.PathOf("l.onnx"), "--report", h.PathOf("rep"), "--json", .. Small]);
+        Assert.True(r.Code == 0, r.Err);
+        var j = r.Json();
+        Assert.Equal("latency", j.GetProperty("budget_kind").GetString());
+        var table = j.GetProperty("latency").GetProperty("milliseconds");
+        Assert.Equal(6, table.EnumerateObject().Count());   // 4 convs + 2 Gemms
+        foreach (var node in table.EnumerateObject())
+            foreach (var f in new[] { "float", "int8", "int4" }) Assert.True(node.Value.GetProperty(f).GetDouble() >= 0, $"{node.Name} {f}");
+        Assert.True(j.GetProperty("float_latency_ms").GetDouble() > 0);
+        var chosen = j.GetProperty("chosen");
+        Assert.InRange(chosen.GetProperty("estimated_latency_ratio").GetDouble(), 0.01, 5);
+        Assert.True(chosen.GetProperty("latency_ratio").GetDouble() > 0);
+        Assert.All(j.GetProperty("uniform").EnumerateArray(), u => Assert.True(u.GetProperty("latency_ratio").GetDouble() > 0));
+        Assert.Contains("| latency × |", File.ReadAllText(Path.Combine(h.PathOf("rep"), "search.md")));
+    }
+
+    [CommittedModelFact]
+    public void Search_LatencyBudgetBelowTheFastestPlan_OneLineErrorAndNoFiles()
+    {
+        string o = h.PathOf("m.onnx");
+        var r = CliHarness.Run(["search", Model, "--data", "fashion-mnist-1k", "--budget", "latency=0.001", "--formats", "int8,float", "--front", "0", "--out", o, .. Small]);
+        Assert.Equal((int)ErrorKind.Usage, r.Code);
+        Assert.Contains("latency budget", r.Err);
+        Assert.Contains("smallest reachable estimate", r.Err);
+        Assert.Single(r.ErrLines);
+        Assert.False(File.Exists(o));
+    }
+
     [Theory]
     [InlineData("size", "expected size=R")]
-    [InlineData("latency=0.5", "expected size=R")]
+    [InlineData("latency=0", "expected size=R")]
+    [InlineData("time=0.5", "expected size=R")]
     [InlineData("size=-1", "expected size=R")]
     public void Search_BadBudget_UsageError(string budget, string message)
     {

@@ -9,8 +9,9 @@ public sealed record MixedPlan(IReadOnlyDictionary<string, string> Formats, long
         string.Join(", ", order.Select(f => (f, n: Formats.Values.Count(v => v == f))).Where(x => x.n > 0).Select(x => $"{x.f} {x.n}"));
 }
 
-/// <summary>What a budget limits: the file size, or the weighted layers' bit operations per sample.</summary>
-public enum BudgetKind { Size, Bops }
+/// <summary>What a budget limits: the file size, the weighted layers' bit operations per sample, or the latency measured
+/// in a deployment engine (<see cref="LatencyTable"/>).</summary>
+public enum BudgetKind { Size, Bops, Latency }
 
 /// <summary>
 /// Bit allocation from a <see cref="SensitivityTable"/> (issue 11 part 2): every node with weights gets one of the table's
@@ -31,7 +32,7 @@ public static class MixedPrecision
     /// <summary>The lowest estimated loss within <paramref name="budget"/> bit operations per sample (weighted nodes).</summary>
     public static MixedPlan AllocateBops(SensitivityTable t, SensitivityMethod method, double budget, CancellationToken cancel = default)
     {
-        var layers = Layers(t, method, BudgetKind.Bops);
+        var layers = Layers(t, method, r => r.Bops);
         double min = BitAllocation.MinCost(layers), total = FloatBops(t);
         if (budget < min)
             throw new LowBitException(ErrorKind.Usage, $"BOPs budget {budget / total:0.####}× of float is below the smallest reachable, {min / total:0.####}× (every layer at its smallest format)");
@@ -52,9 +53,9 @@ public static class MixedPrecision
 
     /// <summary>The layers of the knapsack: weighted nodes, each choice's cost (bytes, or BOPs per sample) and loss by
     /// <paramref name="method"/>.</summary>
-    internal static List<AllocationLayer> Layers(SensitivityTable t, SensitivityMethod method, BudgetKind kind = BudgetKind.Size) =>
+    internal static List<AllocationLayer> Layers(SensitivityTable t, SensitivityMethod method, Func<LayerScore, double>? cost = null) =>
         t.Rows.Where(r => r.Parameters > 0).GroupBy(r => r.Node).Select(g => new AllocationLayer(g.Key, g.Select(r =>
-            new LayerChoice(r.Format, kind == BudgetKind.Bops ? r.Bops : r.Bytes, r.Score(method) ?? throw new LowBitException(ErrorKind.Usage,
+            new LayerChoice(r.Format, cost?.Invoke(r) ?? r.Bytes, r.Score(method) ?? throw new LowBitException(ErrorKind.Usage,
                 $"sensitivity method {SensitivityMethods.Name(method)} was not measured for node '{r.Node}' ({MissingReason(method, t)})"))).ToList())).ToList();
 
     private static string MissingReason(SensitivityMethod m, SensitivityTable t) => m switch
@@ -80,12 +81,30 @@ public static class MixedPrecision
         return ToPlan(layers, a, fixedBytes, exact ? "branch and bound" : "greedy");
     }
 
-    /// <summary>The Pareto front of (size, estimated loss): exact optima at <paramref name="points"/> budgets spaced
-    /// geometrically from the smallest to the largest reachable size (<see cref="BitAllocation.ParetoFront"/>).</summary>
-    public static IReadOnlyList<MixedPlan> Front(SensitivityTable t, SensitivityMethod method, int points, CancellationToken cancel = default)
+    /// <summary>The lowest estimated loss within <paramref name="budgetMs"/> of estimated latency
+    /// (<see cref="LatencyTable.Estimate"/>).</summary>
+    public static MixedPlan AllocateLatency(SensitivityTable t, SensitivityMethod method, LatencyTable latency, double budgetMs, bool exact = true, CancellationToken cancel = default)
     {
-        var layers = Layers(t, method);
-        return BitAllocation.ParetoFront(layers, Math.Max(2, points), cancel).Select(a => ToPlan(layers, a, FixedBytes(t), "branch and bound")).ToList();
+        var layers = Layers(t, method, r => latency.Of(r.Node, r.Format));
+        double min = BitAllocation.MinCost(layers) + latency.FixedMs;
+        if (!(budgetMs >= min))
+            throw new LowBitException(ErrorKind.Usage, $"latency budget {budgetMs:0.###} ms ({budgetMs / latency.FloatMs:0.###}× of float) is below the smallest reachable estimate, " +
+                $"{min:0.###} ms ({min / latency.FloatMs:0.###}×: every layer at its fastest format)");
+        double layerBudget = budgetMs - latency.FixedMs;
+        var a = exact ? BitAllocation.Exact(layers, layerBudget, cancel: cancel) : BitAllocation.Greedy(layers, layerBudget);
+        var plan = ToPlan(layers, a, 0, exact ? "branch and bound" : "greedy");
+        return plan with { EstimatedBytes = EstimatedBytes(t, plan.Formats) };
+    }
+
+    /// <summary>The Pareto front of (size, estimated loss), or of (estimated latency, estimated loss) given
+    /// <paramref name="latency"/>: exact optima at <paramref name="points"/> budgets spaced geometrically from the smallest to
+    /// the largest reachable cost (<see cref="BitAllocation.ParetoFront"/>).</summary>
+    public static IReadOnlyList<MixedPlan> Front(SensitivityTable t, SensitivityMethod method, int points, CancellationToken cancel = default, LatencyTable? latency = null)
+    {
+        var layers = latency is null ? Layers(t, method) : Layers(t, method, r => latency.Of(r.Node, r.Format));
+        return BitAllocation.ParetoFront(layers, Math.Max(2, points), cancel)
+            .Select(a => ToPlan(layers, a, FixedBytes(t), "branch and bound"))
+            .Select(p => latency is null ? p : p with { EstimatedBytes = EstimatedBytes(t, p.Formats) }).ToList();
     }
 
     private static MixedPlan ToPlan(List<AllocationLayer> layers, Allocation a, long fixedBytes, string solver) =>
