@@ -17,8 +17,8 @@ internal sealed record SensitivityResult(string Command, string Model, string Da
     IReadOnlyList<LayerScore>? Measured, IReadOnlyList<MethodAgreement>? Agreement, IReadOnlyList<PairScore> Pairs, double Seconds);
 
 /// <summary>
-/// <c>lowbit sensitivity MODEL --data SPEC [--formats int4] [--method sqnr,kl,loss,fisher,hessian|all] [--eval SPEC]</c>:
-/// per-layer sensitivity to each format (<see cref="LayerSensitivity"/>; gradient methods from <see cref="GradientSensitivity"/>),
+/// <c>lowbit sensitivity MODEL --data SPEC [--formats int4] [--method sqnr,kl,loss,fisher,hessian,lrp|all] [--eval SPEC]</c>:
+/// per-layer sensitivity to each format (<see cref="LayerSensitivity"/>; gradient methods from <see cref="GradientSensitivity"/> and <see cref="LayerRelevance"/>),
 /// most sensitive first. With <c>--eval</c> (labelled held-out data) it also measures each layer's single-layer top-1 drop and
 /// loss increase there and reports how well each method's ranking agrees with them (Spearman ρ).
 /// </summary>
@@ -37,7 +37,7 @@ internal static class SensitivityCommand
         var probes = CommonOptions.AtLeast("--probes", 1, $"Hutchinson probes of the hessian method (default {DefaultProbes})");
         var pairs = new Option<bool>("--pairs") { Description = "Also measure each pair of consecutive weighted layers quantized together: the inter-layer dependency (joint noise minus the sum)" };
         var rows = CommonOptions.AtLeast("--rows", 1, $"Rows of the printed table (default {CompareCommand.DefaultRows}; --json lists all)");
-        var cmd = new Command("sensitivity", "Per-layer sensitivity to each candidate format (output SQNR, KL, loss, Fisher, Hessian trace), most sensitive first");
+        var cmd = new Command("sensitivity", "Per-layer sensitivity to each candidate format (output SQNR, KL, loss, Fisher, Hessian trace, LRP relevance), most sensitive first");
         foreach (var s in o.All) Add(cmd, s);
         foreach (var s in new Symbol[] { method, eval, evalSamples, probes, pairs, rows }) Add(cmd, s);
         cmd.SetAction(pr => Execute(context(pr), o, pr, pr.GetValue(method), pr.GetValue(eval), pr.GetValue(evalSamples) ?? DefaultEvalSamples,
@@ -64,10 +64,11 @@ internal static class SensitivityCommand
 
         var (table, measured) = ProgressDisplay.Run(ctx, p =>
         {
-            var gradients = methods.Any(SensitivityMethods.IsGradient) ? Gradients(ctx, s, probes, p) : null;
+            var gradients = methods.Any(m => m is SensitivityMethod.Fisher or SensitivityMethod.Hessian) ? Gradients(ctx, s, probes, p) : null;
+            var relevance = methods.Contains(SensitivityMethod.Lrp) ? Relevance(ctx, s, p) : null;
             var options = new SensitivityOptions
             {
-                Threads = s.Threads, Cancellation = ctx.Cancellation, Gradients = gradients, Pairs = pairs,
+                Threads = s.Threads, Cancellation = ctx.Cancellation, Gradients = gradients, Relevance = relevance, Pairs = pairs,
                 Progress = new Progress<(string Phase, long Done, long Total)>(x => p.Report(x.Phase, x.Done, x.Total)),
             };
             var t = LayerSensitivity.Measure(s.Graph, s.BaseConfig, s.Choices, s.Calibration, s.Batches, options);
@@ -75,7 +76,7 @@ internal static class SensitivityCommand
             if (eval is not null)
             {
                 var batches = EvalData.Batches(eval, s.Input.Name, s.Batches[0].Size, evalSamples).ToList();
-                m = LayerSensitivity.Measure(s.Graph, s.BaseConfig, s.Choices, s.Calibration, batches, options with { Gradients = null, Pairs = false });
+                m = LayerSensitivity.Measure(s.Graph, s.BaseConfig, s.Choices, s.Calibration, batches, options with { Gradients = null, Relevance = null, Pairs = false });
             }
             return (t, m);
         });
@@ -101,6 +102,12 @@ internal static class SensitivityCommand
         return GradientSensitivity.Compute(prepared, weights, batches, labelled ? targets : null, probes, seed: 0, s.Threads,
             new Progress<(long Done, long Total)>(x => p.Report("gradients", x.Done, x.Total)), ctx.Cancellation);
     }
+
+    /// <summary>Layer relevances (LRP-0, gradient × activation) of the predicted class's logit on the sensitivity batches: LRP
+    /// explains the model's decision, so labels are not used even when the data has them.</summary>
+    private static RelevanceStats Relevance(CliContext ctx, SearchInputs s, IPhaseProgress p) =>
+        LayerRelevance.Compute(GraphPreparation.Run(s.Graph).Graph, s.Batches.Select(b => b.Inputs).ToList(), null, s.Threads,
+            new Progress<(long Done, long Total)>(x => p.Report("relevance", x.Done, x.Total)), ctx.Cancellation);
 
     /// <summary>Per format and method: ρ of the scores against the measured top-1 drop and loss increase, over the layers with
     /// weights (the others score near zero everywhere and would make any ranking look good).</summary>

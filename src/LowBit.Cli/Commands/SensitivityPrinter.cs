@@ -63,6 +63,7 @@ internal static class SensitivityPrinter
         SensitivityMethod.Kl => "KL",
         SensitivityMethod.Loss => "Δloss",
         SensitivityMethod.Fisher => "Fisher",
+        SensitivityMethod.Lrp => "LRP",
         _ => "Hessian",
     };
 

@@ -24,6 +24,11 @@ public sealed record LayerScore(string Node, string OpType, string Format, long 
     /// error; null unless requested.</summary>
     public double? Fisher { get; init; }
     public double? Hessian { get; init; }
+    /// <summary>The layer's normalized relevance R_l (Σ over weighted layers = 1, the same at every format; 0 for nodes
+    /// without weights) and the <see cref="SensitivityMethod.Lrp"/> score R_l · <see cref="Noise"/>
+    /// (<see cref="LayerRelevance.Score"/>); null unless requested.</summary>
+    public double? Relevance { get; init; }
+    public double? Lrp { get; init; }
     /// <summary>Multiply-accumulates per sample (Conv/Gemm/MatMul; 0 for other nodes) and bit operations per sample at this
     /// format: MACs × weight bits × activation bits (32 for float, Hubara et al.'s BOPs).</summary>
     public long Macs { get; init; }
@@ -37,6 +42,7 @@ public sealed record LayerScore(string Node, string OpType, string Format, long 
         SensitivityMethod.Loss => LossIncrease,
         SensitivityMethod.Fisher => Fisher,
         SensitivityMethod.Hessian => Hessian,
+        SensitivityMethod.Lrp => Lrp,
         _ => null,
     };
 }
@@ -78,6 +84,9 @@ public sealed record SensitivityOptions
     /// when set, every row also gets the <see cref="SensitivityMethod.Fisher"/> and <see cref="SensitivityMethod.Hessian"/>
     /// estimates of its weight error.</summary>
     internal GradientStats? Gradients { get; init; }
+    /// <summary>Layer relevances of the prepared float graph (<see cref="LayerRelevance.Compute"/>): when set, every row
+    /// also gets <see cref="LayerScore.Relevance"/> and the <see cref="SensitivityMethod.Lrp"/> score.</summary>
+    internal RelevanceStats? Relevance { get; init; }
     /// <summary>Also measure each pair of consecutive weighted nodes (graph order) quantized together: one more run per pair.</summary>
     public bool Pairs { get; init; }
 }
@@ -145,8 +154,12 @@ public static class LayerSensitivity
                 var (parameters, bytes, fbytes) = costs[u.Key];
                 floatCost[u.Key] = (parameters, fbytes);
                 var (fisher, hessian) = dequantized is null ? default : GradientScores(options.Gradients!, u, weightPoints, dequantized);
+                double? relevance = options.Relevance?.Normalized.GetValueOrDefault(u.Key);
                 rows.Add(new LayerScore(u.Key, u.Node.OpType, name, parameters, bytes, m.Noise, m.SqnrDb, m.Kl, m.Loss, m.Top1Drop)
-                    { Fisher = fisher, Hessian = hessian, Macs = macs.GetValueOrDefault(u.Key), Bops = Bops(u.Key, name) });
+                {
+                    Fisher = fisher, Hessian = hessian, Relevance = relevance, Lrp = relevance is double r ? LayerRelevance.Score(r, m.Noise) : null,
+                    Macs = macs.GetValueOrDefault(u.Key), Bops = Bops(u.Key, name),
+                });
                 sumNoise += m.Noise;
             }
             if (options.Pairs)
@@ -172,6 +185,7 @@ public static class LayerSensitivity
                     labelled ? 0 : null, labelled ? 0 : null)
                 {
                     Fisher = options.Gradients is null ? null : 0, Hessian = options.Gradients is null ? null : 0,
+                    Relevance = options.Relevance?.Normalized.GetValueOrDefault(node), Lrp = options.Relevance is null ? null : 0,
                     Macs = macs.GetValueOrDefault(node), Bops = Bops(node, FormatChoice.FloatName),
                 });
             }

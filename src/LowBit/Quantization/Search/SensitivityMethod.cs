@@ -8,14 +8,16 @@ namespace LowBit.Quantization.Search;
 /// <item><see cref="Loss"/>: the task loss (cross-entropy against labels) increase, same runs.</item>
 /// <item><see cref="Fisher"/>: ½ Σ F_ii δ_i² over the layer's weight error δ, F the Fisher information diagonal.</item>
 /// <item><see cref="Hessian"/>: ½ · Tr(H)/n · ‖δ‖², Tr(H) of the layer's weight block by Hutchinson's estimator (HAWQ-V2).</item>
+/// <item><see cref="Lrp"/>: R_l · the sqnr score, R_l the layer's share of the predicted logit's relevance (LRP-QViT,
+/// <see cref="LayerRelevance"/>).</item>
 /// </list>
-/// The first three include the layer's input-activation quantization; the gradient ones see only the weight error.
+/// The first three and lrp include the layer's input-activation quantization; fisher and hessian see only the weight error.
 /// </summary>
-public enum SensitivityMethod { Sqnr, Kl, Loss, Fisher, Hessian }
+public enum SensitivityMethod { Sqnr, Kl, Loss, Fisher, Hessian, Lrp }
 
 public static class SensitivityMethods
 {
-    public static IReadOnlyList<string> Names { get; } = ["sqnr", "kl", "loss", "fisher", "hessian"];
+    public static IReadOnlyList<string> Names { get; } = ["sqnr", "kl", "loss", "fisher", "hessian", "lrp"];
 
     public static string Name(SensitivityMethod m) => Names[(int)m];
 
@@ -26,6 +28,7 @@ public static class SensitivityMethods
     /// <summary>What search and <c>--max-drop</c> rank by unless told: KL for classifiers, else output SQNR.</summary>
     public static SensitivityMethod Default(SensitivityTable t) => t.Classifier ? SensitivityMethod.Kl : SensitivityMethod.Sqnr;
 
-    /// <summary>Gradient methods need the model's gradients (LowBit's autograd) and labels or the model's own predictions.</summary>
-    public static bool IsGradient(SensitivityMethod m) => m is SensitivityMethod.Fisher or SensitivityMethod.Hessian;
+    /// <summary>Gradient methods need the model's gradients (LowBit's autograd) and labels or the model's own predictions
+    /// (lrp: gradient × activation of the target logit).</summary>
+    public static bool IsGradient(SensitivityMethod m) => m is SensitivityMethod.Fisher or SensitivityMethod.Hessian or SensitivityMethod.Lrp;
 }
