@@ -102,6 +102,14 @@ internal static class SearchCommand
             var method = chosenMethod ?? SensitivityMethods.Default(table);
             var judge = new SearchJudge(ctx, s, table, eval, req.EvalSamples, p, timeLatency: kind == BudgetKind.Latency);
             long budget = (long)Math.Floor(ratio * new FileInfo(model).Length);
+            var order = s.Choices.Keys.ToList();
+            List<SearchPoint> Uniform() => table.Uniform.Select(u => judge.Measure($"all {u.Format}", MixedPrecision.Uniform(table, u.Format, method), order)).ToList();
+            var uniform = Uniform();
+            if (kind == BudgetKind.Latency)
+            {
+                judge.CalibrateLatency(table.Uniform.Select((u, i) => (u.Format, uniform[i])));
+                uniform = Uniform();   // measured once: only the calibrated estimates change
+            }
             var latency = judge.Latency;
             var (plan, q, bytes) = kind switch
             {
@@ -122,7 +130,6 @@ internal static class SearchCommand
                 OutputFiles.Remove(req.Out, QuantizedModel.ManifestPathFor(req.Out), recipePath);
                 throw;
             }
-            var order = s.Choices.Keys.ToList();
             var chosen = judge.Point("chosen", plan, bytes, q.Graph, order);
             // The exact plan's estimated cost is reachable, so greedy at that budget is always feasible.
             var greedy = kind switch
@@ -131,7 +138,6 @@ internal static class SearchCommand
                 BudgetKind.Latency => judge.Measure("greedy, same estimated latency", MixedPrecision.AllocateLatency(table, method, latency!, latency!.Estimate(plan.Formats), exact: false), order),
                 _ => null,
             };
-            var uniform = table.Uniform.Select(u => judge.Measure($"all {u.Format}", MixedPrecision.Uniform(table, u.Format, method), order)).ToList();
             var frontPoints = req.Front == 0 ? [] : MixedPrecision.Front(table, method, req.Front, ctx.Cancellation, latency)
                 .Select((f, i) => judge.Measure($"front {i + 1}", f, order)).ToList();
             return new SearchResult("search", Format.FullPath(model), Format.FullPath(req.Out), Format.FullPath(recipePath), SensitivityMethods.Name(method),

@@ -24,7 +24,7 @@ internal sealed class SearchJudge
     private readonly SearchLatency? latency;
     private readonly Dictionary<Graph.Graph, double> timed = new(ReferenceEqualityComparer.Instance);
 
-    public LatencyTable? Latency { get; }
+    public LatencyTable? Latency { get; private set; }
 
     private sealed record Measured(long Bytes, double? Top1, double? Cosine, double? LatencyRatio);
 
@@ -40,6 +40,11 @@ internal sealed class SearchJudge
             Latency = latency.Measure(table);
         }
     }
+
+    /// <summary>Fits the latency table to the uniform models' measured latencies (<see cref="LatencyTable.Calibrate"/>);
+    /// <paramref name="uniform"/>: each format with its measured point.</summary>
+    public void CalibrateLatency(IEnumerable<(string Format, SearchPoint Point)> uniform) =>
+        Latency = Latency!.Calibrate(uniform.ToDictionary(u => u.Format, u => u.Point.LatencyRatio!.Value * Latency.FloatMs, StringComparer.Ordinal));
 
     public long? EvalSamples => accuracy?.Samples ?? cosine?.Samples;
     public double? FloatTop1 => accuracy?.FloatTop1;

@@ -36,6 +36,19 @@ public class LatencyBudgetTests
     }
 
     [Fact]
+    public void Calibrate_UniformEstimatesEqualTheMeasuredUniformModels_FloatUnchanged()
+    {
+        var lat = Latency().Calibrate(new Dictionary<string, double> { ["int8"] = 2.2, ["int4"] = 12.0, ["float"] = 99 });
+        Dictionary<string, string> All(string f) => Nodes.ToDictionary(n => n, _ => f);
+        Assert.Equal(2.2, lat.Estimate(All("int8")), 12);    // k = (2.2 − 1) / 1.6 = 0.75
+        Assert.Equal(12.0, lat.Estimate(All("int4")), 12);
+        Assert.Equal(5.0, lat.Estimate(All("float")), 12);   // float defines the fixed part: never rescaled
+        Assert.Equal(0.3, lat.Of("conv1", "int8"), 12);
+        // A uniform model faster than the fixed part alone: the factor stays positive (0.05).
+        Assert.Equal(0.4 * 0.05, Latency().Calibrate(new Dictionary<string, double> { ["int8"] = 0.5 }).Of("fc", "int8"), 12);
+    }
+
+    [Fact]
     public void AllocateLatency_EqualsBruteForce_AndMeetsTheBudget()
     {
         var t = Table.Value;
