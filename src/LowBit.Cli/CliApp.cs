@@ -85,6 +85,7 @@ internal static class CliApp
             FormatsCommand.Create(context),
             SensitivityCommand.Create(context),
             SearchCommand.Create(context),
+            TuneCommand.Create(context),
         };
         root.SetAction(int (_) => throw new LowBitException(ErrorKind.Usage,
             $"no command given; use one of: {string.Join(", ", root.Subcommands.Select(c => c.Name))} (see 'lowbit --help')"));
