@@ -117,6 +117,21 @@ internal static class SearchCommand
                 BudgetKind.Latency => ChosenUnderLatency(judge, latency!, ratio, l => MixedPrecision.AllocateLatency(table, method, latency!, l, cancel: ctx.Cancellation), warnings),
                 _ => ChosenUnderSize(judge, budget, b => MixedPrecision.Allocate(table, method, b, cancel: ctx.Cancellation), warnings),
             };
+            var frontPlans = req.Front == 0 ? [] : MixedPrecision.Front(table, method, req.Front, ctx.Cancellation, latency);
+            var frontPoints = frontPlans.Select((f, i) => judge.Measure($"front {i + 1}", f, order)).ToList();
+            if (kind == BudgetKind.Latency)
+            {
+                // Boundary costs make the tightened plan slower or faster than estimated: a front point whose file measured
+                // within the budget and whose estimated loss is lower replaces it.
+                int best = Enumerable.Range(0, frontPlans.Count).Where(i => frontPoints[i].LatencyRatio <= ratio && frontPlans[i].EstimatedLoss < plan.EstimatedLoss)
+                    .DefaultIfEmpty(-1).MinBy(i => i < 0 ? double.PositiveInfinity : frontPlans[i].EstimatedLoss);
+                if (best >= 0)
+                {
+                    plan = frontPlans[best];
+                    (q, bytes) = judge.Quantize(plan);
+                    judge.Timed(q.Graph, frontPoints[best].LatencyRatio!.Value);
+                }
+            }
             var recipe = MixedPrecision.Recipe(plan, s.Choices);
             ctx.ThrowIfCancelled();
             q.Save(req.Out, model);
@@ -138,8 +153,6 @@ internal static class SearchCommand
                 BudgetKind.Latency => judge.Measure("greedy, same estimated latency", MixedPrecision.AllocateLatency(table, method, latency!, latency!.Estimate(plan.Formats), exact: false), order),
                 _ => null,
             };
-            var frontPoints = req.Front == 0 ? [] : MixedPrecision.Front(table, method, req.Front, ctx.Cancellation, latency)
-                .Select((f, i) => judge.Measure($"front {i + 1}", f, order)).ToList();
             return new SearchResult("search", Format.FullPath(model), Format.FullPath(req.Out), Format.FullPath(recipePath), SensitivityMethods.Name(method),
                 kind.ToString().ToLowerInvariant(), ratio, kind == BudgetKind.Size ? budget : null, s.Data.Name, table.Samples, eval?.Name, judge.EvalSamples, judge.Metric,
                 judge.FloatTop1, latency is null ? null : Math.Round(latency.FloatMs, 4), chosen, greedy, uniform, frontPoints, warnings, Math.Round(clock.Elapsed.TotalSeconds, 2))

@@ -84,6 +84,9 @@ internal sealed class SearchJudge
         return r;
     }
 
+    /// <summary>Records <paramref name="quantized"/>'s latency ratio, measured already on an identical file.</summary>
+    public void Timed(Graph.Graph quantized, double ratio) => timed[quantized] = ratio;
+
     private SearchPoint Point(string name, MixedPlan plan, Measured m, IReadOnlyList<string> order)
     {
         double? f = FloatTop1;

@@ -28,14 +28,15 @@ public sealed record LatencyTable(IReadOnlyDictionary<string, IReadOnlyDictionar
     /// Fits k_f so that the estimate of every layer at f equals <paramref name="uniformMs"/>[f], the measured latency of the
     /// whole model quantized uniformly at f: k_f = (T_f − FixedMs) / Σ_n t(n, f), at least 0.05. One-node timings miss
     /// what the whole model gains or pays at f outside the weighted layers (integer Add and pooling between integer layers,
-    /// per-run costs); the factor moves that into the layers in proportion to their time.
+    /// per-run costs); the factor moves that into the layers in proportion to their time. Float is fitted to
+    /// <see cref="FloatMs"/> the same way: k_float = 1 unless the one-node float times add up to more than the whole
+    /// float model (engines change the layout once per model, but once per one-node model).
     /// </summary>
     public LatencyTable Calibrate(IReadOnlyDictionary<string, double> uniformMs)
     {
         var scale = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (format, ms) in uniformMs)
+        foreach (var (format, ms) in uniformMs.Where(u => u.Key != FormatChoice.FloatName).Append(new(FormatChoice.FloatName, FloatMs)))
         {
-            if (format == FormatChoice.FloatName) continue;
             double layers = Milliseconds.Values.Sum(m => m[format]);
             if (layers > 0) scale[format] = Math.Max(0.05, (ms - FixedMs) / layers);
         }

@@ -46,6 +46,10 @@ public class LatencyBudgetTests
         Assert.Equal(0.3, lat.Of("conv1", "int8"), 12);
         // A uniform model faster than the fixed part alone: the factor stays positive (0.05).
         Assert.Equal(0.4 * 0.05, Latency().Calibrate(new Dictionary<string, double> { ["int8"] = 0.5 }).Of("fc", "int8"), 12);
+        // One-node float times adding up to more than the float model (4 × 1 ms > 3 ms): no fixed part, float scaled to 3 ms.
+        var slow = (Latency() with { FloatMs = 3 }).Calibrate(new Dictionary<string, double>());
+        Assert.Equal(0, slow.FixedMs);
+        Assert.Equal(3.0, slow.Estimate(All("float")), 12);
     }
 
     [Fact]
