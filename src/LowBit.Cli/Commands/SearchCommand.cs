@@ -119,18 +119,12 @@ internal static class SearchCommand
             };
             var frontPlans = req.Front == 0 ? [] : MixedPrecision.Front(table, method, req.Front, ctx.Cancellation, latency);
             var frontPoints = frontPlans.Select((f, i) => judge.Measure($"front {i + 1}", f, order)).ToList();
-            if (kind == BudgetKind.Latency)
+            if (kind == BudgetKind.Latency && BetterMeasuredFront(plan, frontPlans, frontPoints, ratio) is int best)
             {
-                // Boundary costs make the tightened plan slower or faster than estimated: a front point whose file measured
-                // within the budget and whose estimated loss is lower replaces it.
-                int best = Enumerable.Range(0, frontPlans.Count).Where(i => frontPoints[i].LatencyRatio <= ratio && frontPlans[i].EstimatedLoss < plan.EstimatedLoss)
-                    .DefaultIfEmpty(-1).MinBy(i => i < 0 ? double.PositiveInfinity : frontPlans[i].EstimatedLoss);
-                if (best >= 0)
-                {
-                    plan = frontPlans[best];
-                    (q, bytes) = judge.Quantize(plan);
-                    judge.Timed(q.Graph, frontPoints[best].LatencyRatio!.Value);
-                }
+                plan = frontPlans[best];
+                (q, bytes) = judge.Quantize(plan);
+                judge.Timed(q.Graph, frontPoints[best].LatencyRatio!.Value);
+                warnings.RemoveAll(w => w.StartsWith(OverLatency, StringComparison.Ordinal));
             }
             var recipe = MixedPrecision.Recipe(plan, s.Choices);
             ctx.ThrowIfCancelled();
@@ -165,6 +159,18 @@ internal static class SearchCommand
         return ErrorBoundary.Ok;
     }
 
+    private const string OverLatency = "the chosen model runs at";
+
+    /// <summary>Boundary costs make the tightened plan slower or faster than estimated: the front point whose file measured
+    /// within the budget with the lowest estimated loss, if that is lower than <paramref name="plan"/>'s.</summary>
+    private static int? BetterMeasuredFront(MixedPlan plan, IReadOnlyList<MixedPlan> front, IReadOnlyList<SearchPoint> measured, double ratio)
+    {
+        int? best = null;
+        for (int i = 0; i < front.Count; i++)
+            if (measured[i].LatencyRatio <= ratio && front[i].EstimatedLoss < (best is int b ? front[b].EstimatedLoss : plan.EstimatedLoss)) best = i;
+        return best;
+    }
+
     private static (MixedPlan, QuantizedModel, long) Chosen(SearchJudge judge, MixedPlan plan)
     {
         var (q, bytes) = judge.Quantize(plan);
@@ -197,7 +203,7 @@ internal static class SearchCommand
             (plan, q, bytes) = Chosen(judge, next);
             measured = judge.LatencyRatio(q.Graph, "chosen");
         }
-        if (measured > ratio) warnings.Add($"the chosen model runs at {measured:0.###}× float's latency in ONNX Runtime, over the {ratio}× budget");
+        if (measured > ratio) warnings.Add($"{OverLatency} {measured:0.###}× float's latency in ONNX Runtime, over the {ratio}× budget");
         return (plan, q, bytes);
     }
 }

@@ -30,12 +30,7 @@ internal static class TuneCommand
     {
         var o = new TuneOptions();
         var cmd = new Command("tune", "Auto-tune whole PTQ configurations (observer, granularity, weight range, algorithm, bias correction, exclusions) by measured top-1; model-based (FastTree), random or grid search");
-        foreach (var s in o.All)
-            switch (s)
-            {
-                case Argument a: cmd.Add(a); break;
-                case Option opt: cmd.Add(opt); break;
-            }
+        foreach (var s in o.All) SensitivityCommand.Add(cmd, s);
         cmd.SetAction(pr => Execute(context(pr), o, pr));
         return cmd;
     }
