@@ -21,12 +21,7 @@ internal static class QuantizeCommand
     {
         var o = new QuantizeOptions();
         var cmd = new Command("quantize", "Quantize a float ONNX model (static W8A8, weight-only int4/int8, dynamic) and write the QDQ model, its manifest and an optional report");
-        foreach (var s in o.All)
-            switch (s)
-            {
-                case Argument a: cmd.Add(a); break;
-                case Option opt: cmd.Add(opt); break;
-            }
+        foreach (var s in o.All) SensitivityCommand.Add(cmd, s);
         cmd.SetAction(pr => Execute(context(pr), o, pr));
         return cmd;
     }

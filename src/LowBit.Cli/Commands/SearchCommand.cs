@@ -78,7 +78,7 @@ internal static class SearchCommand
         var (kind, ratio) = ParseBudget(req.Budget);
         var chosenMethod = req.Method is string m ? QuantizeOptions.Flag("--method", m, SensitivityMethods.Parse) : (SensitivityMethod?)null;
         if (chosenMethod is SensitivityMethod gm && SensitivityMethods.IsGradient(gm))
-            throw new LowBitException(ErrorKind.Usage, $"--method {SensitivityMethods.Name(gm)}: search sums output-based scores (sqnr, kl, loss); see lowbit sensitivity for the gradient ones");
+            throw new LowBitException(ErrorKind.Usage, $"--method {SensitivityMethods.Name(gm)}: search sums output-based scores (sqnr, kl, loss, lrp); see lowbit sensitivity for the second-order ones");
         if (req.Front < 0) throw new LowBitException(ErrorKind.Usage, $"--front {req.Front}: must be ≥ 0");
         string recipePath = Path.ChangeExtension(req.Out, null) + ".recipe.json";
         string model = pr.GetValue(o.Model)!;
@@ -97,6 +97,7 @@ internal static class SearchCommand
             {
                 Threads = s.Threads, Cancellation = ctx.Cancellation,
                 Progress = new Progress<(string Phase, long Done, long Total)>(x => p.Report(x.Phase, x.Done, x.Total)),
+                Relevance = chosenMethod == SensitivityMethod.Lrp ? SensitivityCommand.Relevance(ctx, s, p) : null,
             };
             var table = LayerSensitivity.Measure(s.Graph, s.BaseConfig, s.Choices, s.Calibration, s.Batches, options);
             var method = chosenMethod ?? SensitivityMethods.Default(table);

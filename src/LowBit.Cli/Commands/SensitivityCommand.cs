@@ -105,7 +105,7 @@ internal static class SensitivityCommand
 
     /// <summary>Layer relevances (LRP-0, gradient × activation) of the predicted class's logit on the sensitivity batches: LRP
     /// explains the model's decision, so labels are not used even when the data has them.</summary>
-    private static RelevanceStats Relevance(CliContext ctx, SearchInputs s, IPhaseProgress p) =>
+    internal static RelevanceStats Relevance(CliContext ctx, SearchInputs s, IPhaseProgress p) =>
         LayerRelevance.Compute(GraphPreparation.Run(s.Graph).Graph, s.Batches.Select(b => b.Inputs).ToList(), null, s.Threads,
             new Progress<(long Done, long Total)>(x => p.Report("relevance", x.Done, x.Total)), ctx.Cancellation);
 

@@ -48,12 +48,7 @@ internal static class TuneFlags
     {
         var o = new QuantizeOptions();
         var cmd = new Command("quantize");
-        foreach (var s in o.All)
-            switch (s)
-            {
-                case Argument a: cmd.Add(a); break;
-                case Option opt: cmd.Add(opt); break;
-            }
+        foreach (var s in o.All) SensitivityCommand.Add(cmd, s);
         var pr = cmd.Parse(["model.onnx", "--out", "out.onnx", .. flags]);
         try
         {

@@ -56,13 +56,27 @@ public class SensitivityLrpTests : IDisposable
         Assert.Contains("head.fc1", r.Out);
     }
 
-    [Fact]
-    public void Search_LrpMethod_UsageErrorBeforeAnyWork()
+    [CommittedModelFact]
+    public void Search_LrpMethod_AllocatesByRelevanceWeightedNoise_WithinTheBudget()
     {
-        // lrp is a gradient method (it needs the autograd pass sensitivity runs): search refuses it like fisher, before
-        // opening the (missing) model.
-        var r = CliHarness.Run("search", "missing.onnx", "--data", "fashion-mnist-1k", "--budget", "size=0.2", "--method", "lrp", "--out", h.PathOf("m.onnx"));
+        string o = h.PathOf("m.onnx");
+        var r = CliHarness.Run(["search", Model, "--data", "fashion-mnist-1k", "--budget", "size=0.2", "--method", "lrp", "--formats", "int8,int4",
+            "--front", "0", "--out", o, "--json", .. Small]);
+        Assert.True(r.Code == 0, r.Err);
+        var j = r.Json();
+        Assert.Equal("lrp", j.GetProperty("method").GetString());
+        Assert.InRange(new FileInfo(o).Length, 1, j.GetProperty("budget_bytes").GetInt64());
+        // Summed lrp scores: every layer's lrp is ≥ 0 and int4 ones are positive, so a plan with int4 layers has loss > 0.
+        var chosen = j.GetProperty("chosen");
+        Assert.Contains("int4", chosen.GetProperty("formats").GetString());
+        Assert.True(chosen.GetProperty("estimated_loss").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Search_SecondOrderMethod_UsageErrorBeforeAnyWork()
+    {
+        var r = CliHarness.Run("search", "missing.onnx", "--data", "fashion-mnist-1k", "--budget", "size=0.2", "--method", "hessian", "--out", h.PathOf("m.onnx"));
         Assert.Equal((int)ErrorKind.Usage, r.Code);
-        Assert.Contains("--method lrp", r.Err);
+        Assert.Contains("--method hessian", r.Err);
     }
 }

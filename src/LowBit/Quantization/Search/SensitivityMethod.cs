@@ -28,7 +28,8 @@ public static class SensitivityMethods
     /// <summary>What search and <c>--max-drop</c> rank by unless told: KL for classifiers, else output SQNR.</summary>
     public static SensitivityMethod Default(SensitivityTable t) => t.Classifier ? SensitivityMethod.Kl : SensitivityMethod.Sqnr;
 
-    /// <summary>Gradient methods need the model's gradients (LowBit's autograd) and labels or the model's own predictions
-    /// (lrp: gradient × activation of the target logit).</summary>
-    public static bool IsGradient(SensitivityMethod m) => m is SensitivityMethod.Fisher or SensitivityMethod.Hessian or SensitivityMethod.Lrp;
+    /// <summary>The second-order weight methods (Fisher diagonal, Hessian trace): expansions around the float weights that
+    /// see only the weight error, for ranking in <c>sensitivity</c>; <c>search</c> sums the output-based scores (sqnr, kl,
+    /// loss, and lrp, which reweights the output noise).</summary>
+    public static bool IsGradient(SensitivityMethod m) => m is SensitivityMethod.Fisher or SensitivityMethod.Hessian;
 }
