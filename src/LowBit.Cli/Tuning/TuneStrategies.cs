@@ -9,31 +9,24 @@ internal interface ITuneStrategy
     TuneConfig? Next(IReadOnlyList<(TuneConfig Config, double Top1)> done);
 }
 
-/// <summary>The grid in its fixed enumeration order (<see cref="TuneSpace.Grid"/>).</summary>
-internal sealed class GridStrategy(IReadOnlyList<TuneConfig> grid) : ITuneStrategy
+/// <summary>Configs in a fixed order, skipping those tried.</summary>
+internal abstract class OrderedStrategy(string name, IReadOnlyList<TuneConfig> order) : ITuneStrategy
 {
-    public string Name => "grid";
-
-    public TuneConfig? Next(IReadOnlyList<(TuneConfig Config, double Top1)> done)
-    {
-        var tried = done.Select(d => d.Config).ToHashSet();
-        return grid.FirstOrDefault(c => !tried.Contains(c));
-    }
-}
-
-/// <summary>The grid in a seeded random order (sampling without replacement).</summary>
-internal sealed class RandomStrategy(IReadOnlyList<TuneConfig> grid, int seed) : ITuneStrategy
-{
-    private readonly IReadOnlyList<TuneConfig> order = Shuffled(grid, seed);
-
-    public string Name => "random";
+    public string Name => name;
 
     public TuneConfig? Next(IReadOnlyList<(TuneConfig Config, double Top1)> done)
     {
         var tried = done.Select(d => d.Config).ToHashSet();
         return order.FirstOrDefault(c => !tried.Contains(c));
     }
+}
 
+/// <summary>The grid in its fixed enumeration order (<see cref="TuneSpace.Grid"/>).</summary>
+internal sealed class GridStrategy(IReadOnlyList<TuneConfig> grid) : OrderedStrategy("grid", grid);
+
+/// <summary>The grid in a seeded random order (sampling without replacement).</summary>
+internal sealed class RandomStrategy(IReadOnlyList<TuneConfig> grid, int seed) : OrderedStrategy("random", Shuffled(grid, seed))
+{
     public static IReadOnlyList<TuneConfig> Shuffled(IReadOnlyList<TuneConfig> grid, int seed)
     {
         var a = grid.ToArray();
