@@ -80,12 +80,14 @@ internal static class CliApp
             TrainCommand.Create(context),
             EvalCommand.Create(context),
             QuantizeCommand.Create(context),
+            QatCommand.Create(context),
             CompareCommand.Create(context),
             DemoCommand.Create(context),
             FormatsCommand.Create(context),
             SensitivityCommand.Create(context),
             SearchCommand.Create(context),
             TuneCommand.Create(context),
+            OutliersCommand.Create(context),
         };
         root.SetAction(int (_) => throw new LowBitException(ErrorKind.Usage,
             $"no command given; use one of: {string.Join(", ", root.Subcommands.Select(c => c.Name))} (see 'lowbit --help')"));

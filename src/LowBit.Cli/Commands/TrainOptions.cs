@@ -32,12 +32,15 @@ internal sealed class TrainOptions
     public Option<int?> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Also checkpoint every N steps (default: every epoch only)", HelpName = "N" };
     public Option<int?> MaxSteps { get; } = Positive("--max-steps", "At most N steps per epoch (smoke runs)");
     public Option<int?> MaxVal { get; } = Positive("--max-val", "Validate on at most N samples (smoke runs)");
+    public Option<string?> Attention { get; } = Choice("--attention",
+        "vit-tiny / gpt-tiny attention: vanilla (default), clipped-softmax or gated (Bondarenko et al. 2023: fewer activation outliers)",
+        [.. Nn.Zoo.AttentionKinds.Names]);
     public Option<string?> Resume { get; } = new("--resume") { Description = "Continue from a checkpoint folder (its latest.json) exactly where it stopped", HelpName = "DIR" };
 
     public IEnumerable<Symbol> All =>
     [
         Model, Dataset, Validation, Out, Force, Log, Epochs, Batch, Optimizer, Lr, Momentum, WeightDecay, Schedule, Warmup, StepEvery, Gamma,
-        LabelSmoothing, GradClip, Augment, Seed, Threads, CheckpointDir, CheckpointEvery, MaxSteps, MaxVal, Resume,
+        LabelSmoothing, GradClip, Augment, Seed, Threads, CheckpointDir, CheckpointEvery, MaxSteps, MaxVal, Attention, Resume,
     ];
 
     private static Option<int?> Positive(string name, string description) => CommonOptions.AtLeast(name, 1, description);
@@ -76,7 +79,8 @@ internal sealed class TrainOptions
             checkpointEverySteps: pr.GetValue(CheckpointEvery) ?? 0,
             maxStepsPerEpoch: pr.GetValue(MaxSteps) ?? ck?.MaxStepsPerEpoch,
             maxValidationSamples: pr.GetValue(MaxVal) ?? ck?.MaxValidationSamples,
-            nesterov: sameOptimizer ? ck!.Nesterov : null, beta2: sameOptimizer ? ck!.Beta2 : null);
+            nesterov: sameOptimizer ? ck!.Nesterov : null, beta2: sameOptimizer ? ck!.Beta2 : null,
+            attention: pr.GetValue(Attention) is string a ? Nn.Zoo.AttentionKinds.Parse(a) : ck?.Attention ?? Nn.Zoo.AttentionKind.Vanilla);
     }
 
     /// <summary>--checkpoint-dir (none: no checkpoints); else with --resume the checkpoint directory resumed from (the

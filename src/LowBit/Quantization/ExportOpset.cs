@@ -6,7 +6,7 @@ namespace LowBit.Quantization;
 /// <summary>
 /// The export opset policy: the lowest default-domain opset the rewritten graph needs, given its quantization ops —
 /// QuantizeLinear/DequantizeLinear 10, per-axis scales 13, float8 codes 19, int4/uint4/int16/uint16 codes or blocked scales 21,
-/// DynamicQuantizeLinear 11, Mod (packed-code unpack) 10 — and never below the model's own (opsets are only raised, with
+/// DynamicQuantizeLinear 11, Clip with min/max inputs 11, Mod (packed-code unpack) 10 — and never below the model's own (opsets are only raised, with
 /// <see cref="OpsetUpgrade"/> converting ops that changed). A requested opset below what is needed is an error.
 /// </summary>
 internal static class ExportOpset
@@ -49,6 +49,9 @@ internal static class ExportOpset
                     break;
                 case "MatMulInteger" or "ConvInteger":
                     Need(10, n.OpType);
+                    break;
+                case "Clip" when n.Inputs.Count > 1:  // the grid clip of narrow activation formats (Qdq/QdqRewriter.cs)
+                    Need(11, "Clip with min/max inputs (activation grids narrower than their storage type)");
                     break;
                 case "Mod":  // the unpack of bit-packed codes (Qdq/PackedCodes.cs; lookup weights always use it)
                     Need(10, "Mod (unpacking bit-packed codes)");

@@ -15,7 +15,7 @@ internal static class QuantizePipeline
 {
     public static QuantizedModel Run(Graph.Graph model, QuantizerConfig config, IEnumerable<IReadOnlyDictionary<string, Tensor>>? data,
         IProgress<CalibrationProgress>? progress, CalibrationOptions copts, QdqParams.Stored? stored, string? sourcePath,
-        IReadOnlyList<Algorithms.TransformEntry>? storedTransforms = null)
+        IReadOnlyList<Algorithms.TransformEntry>? storedTransforms = null, Action<Graph.Graph, QdqPlan, QdqParams>? planned = null)
     {
         ThrowIfQuantized(model, sourcePath);
         CheckNames(model, config);
@@ -50,6 +50,9 @@ internal static class QuantizePipeline
                 config.Algorithm.BiasCorrection == BiasCorrectionKind.Analytic ? BatchNormStats.Of(model) : null);
         }
 
+        // The prepared float graph with its final weights, marks and parameters, before any Q/DQ is inserted (QAT builds its
+        // training graph from it).
+        planned?.Invoke(g, plan, p);
         var nbits = new List<string>();
         string weightExport = "DequantizeLinear";
         switch (config.Mode)

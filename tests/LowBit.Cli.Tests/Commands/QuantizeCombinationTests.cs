@@ -82,23 +82,27 @@ public class QuantizeCombinationTests : IDisposable
         foreach (var must in new[] { "weight-only uint4 group:16", "weight-only int8 per-channel", "weight-only int3 per-channel", "dynamic int8 per-channel", "static int8 per-channel uint8",
                      "static int4 per-channel uint8", "static int8 per-channel int16", "static opset 21" })
             Assert.True(outcomes[must] == "ok", must);
-        Assert.Equal("refused", outcomes["static int8 per-channel uint4"]);
+        foreach (var narrow in new[] { "uint4", "int4", "uint2", "int7" }) Assert.Equal("ok", outcomes[$"static int8 per-channel {narrow}"]);
     }
 
     [Theory]
     [InlineData("uint4", "uint8")]
     [InlineData("int4", "int8")]
     [InlineData("int2", "int8")]
-    public void Quantize_FourBitActivations_RefusedBeforeReadingDataNamingTheNearest(string activations, string nearest)
+    public void Quantize_FourBitActivations_StoredInEightBitsBehindAGridClip(string activations, string container)
     {
         var model = h.Save(ConvPoolMatMul(), "m.onnx");
-        // The data file does not exist: the refusal must come first (exit 2, not 3).
-        var r = CliHarness.Run("quantize", model, "--out", h.PathOf("q.onnx"), "--activations", activations, "--calib-data", "npy=/nonexistent.npy");
-        Assert.Equal(2, r.Code);
-        var line = Assert.Single(r.ErrLines);
-        Assert.Contains($"'{activations}'", line);
-        Assert.Contains("ONNX Runtime", line);
-        Assert.Contains($"nearest that works: activations {nearest}", line);
+        var r = CliHarness.Run("quantize", model, "--out", h.PathOf("q.onnx"), "--activations", activations, "--calib-data", "random:4", "--calib-samples", "4");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains($"{activations} activations are stored in 8-bit containers ({container})", r.Out);
+        var g = Onnx.OnnxImporter.Load(h.PathOf("q.onnx"));
+        var quantizers = g.Nodes.Where(n => n.OpType == "QuantizeLinear").ToList();
+        Assert.NotEmpty(quantizers);
+        // The grid clip: before each QuantizeLinear (unsigned) or after its DequantizeLinear (signed).
+        var producers = g.Producers();
+        var consumers = g.Consumers();
+        Assert.All(quantizers, q => Assert.True(producers.GetValueOrDefault(q.Inputs[0])?.OpType == "Clip"
+            || consumers[consumers[q.Outputs[0]].Single().Outputs[0]].All(r => r.OpType == "Clip"), q.Name));
     }
 
     [Theory]

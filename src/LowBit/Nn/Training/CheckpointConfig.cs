@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LowBit.Nn.Zoo;
 
 namespace LowBit.Nn.Training;
 
@@ -32,6 +33,8 @@ internal static class CheckpointConfig
             augment: Get<bool>("augment"), seed: Get<int>("seed") ?? 0, threads: Get<int>("threads"),
             validationDataset: Str("validation_dataset"), checkpointDir: Str("checkpoint_dir"),
             checkpointEverySteps: Get<int>("checkpoint_every_steps") ?? 0, maxStepsPerEpoch: Get<int>("max_steps_per_epoch"),
-            maxValidationSamples: Get<int>("max_validation_samples"), nesterov: Get<bool>("nesterov"), beta2: Get<double>("beta2"));
+            maxValidationSamples: Get<int>("max_validation_samples"), nesterov: Get<bool>("nesterov"), beta2: Get<double>("beta2"),
+            // absent in checkpoints written before the field existed: vanilla, as they trained
+            attention: Str("attention") is string att ? AttentionKinds.Parse(att) : AttentionKind.Vanilla);
     }
 }

@@ -11,9 +11,11 @@ internal sealed class ImageTrainingData : TrainingData
     private readonly Dataset? validation;
     private readonly Batcher batcher;
     private readonly int batchSize;
+    private readonly (string Model, AttentionKind Kind) attention;
 
-    private ImageTrainingData(Dataset train, Dataset? validation, BatchOptions options)
+    private ImageTrainingData(Dataset train, Dataset? validation, BatchOptions options, (string, AttentionKind) attention)
     {
+        this.attention = attention;
         this.train = train;
         this.validation = validation;
         batcher = new Batcher(train, options);
@@ -34,11 +36,11 @@ internal sealed class ImageTrainingData : TrainingData
             : null;
         var options = new BatchOptions(config.BatchSize, shuffle: true, seed: (ulong)config.Seed,
             dropLast: train.Count >= config.BatchSize, prefetch: PrefetchDepth, augmentation: augmentation);
-        return new ImageTrainingData(train, validation, options);
+        return new ImageTrainingData(train, validation, options, (config.Model, config.Attention));
     }
 
     /// <summary>Validation spec: given, "none", or derived (Fashion-MNIST train → test from the same folder).</summary>
-    private static DataSpec? ValidationSpec(TrainingConfig config, DataSpec train)
+    internal static DataSpec? ValidationSpec(TrainingConfig config, DataSpec train)
     {
         if (config.ValidationDataset is "none") return null;
         if (config.ValidationDataset is string s) return DataSpec.Parse(s);
@@ -51,8 +53,8 @@ internal sealed class ImageTrainingData : TrainingData
     public override int BatchesPerEpoch => batcher.BatchCount;
     public override IReadOnlyList<string>? ClassNames => train.ClassNames;
 
-    public override ModelOptions ModelOptions(int seed) =>
-        new ImageModelOptions(train.SampleShape, Math.Max(2, train.ClassNames!.Count), seed: seed);
+    public override ModelOptions ModelOptions(int seed) => AttentionKinds.Apply(attention.Model,
+        new ImageModelOptions(train.SampleShape, Math.Max(2, train.ClassNames!.Count), seed: seed), attention.Kind);
 
     public override void CheckModel(Graph.Graph graph)
     {

@@ -12,9 +12,11 @@ internal sealed class TextTrainingData : TrainingData
     private readonly TokenDataset? validation;
     private readonly TokenBatcher batcher;
     private readonly int batchSize;
+    private readonly AttentionKind attention;
 
-    private TextTrainingData(TextCorpus corpus, TokenDataset? validation, BatchOptions options)
+    private TextTrainingData(TextCorpus corpus, TokenDataset? validation, BatchOptions options, AttentionKind attention)
     {
+        this.attention = attention;
         this.corpus = corpus;
         this.validation = validation;
         batcher = new TokenBatcher(corpus.Train, options);
@@ -44,7 +46,7 @@ internal sealed class TextTrainingData : TrainingData
             throw new LowBitException(ErrorKind.InvalidInput, $"--dataset {config.Dataset}: no training sequence of {spec.Options.SequenceLength} characters");
         var options = new BatchOptions(config.BatchSize, shuffle: true, seed: (ulong)config.Seed,
             dropLast: corpus.Train.Count >= config.BatchSize, prefetch: PrefetchDepth);
-        return new TextTrainingData(corpus, validation, options);
+        return new TextTrainingData(corpus, validation, options, config.Attention);
     }
 
     /// <summary>A separate validation text: its held-out tail (or all of it with val=0), cut at the model's context.</summary>
@@ -65,7 +67,7 @@ internal sealed class TextTrainingData : TrainingData
     public override ModelOptions ModelOptions(int seed)
     {
         var d = new GptOptions();
-        return new GptOptions(corpus.Vocabulary.Size, corpus.Train.SequenceLength, d.Layers, d.Heads, d.Width, d.MlpRatio, seed);
+        return new GptOptions(corpus.Vocabulary.Size, corpus.Train.SequenceLength, d.Layers, d.Heads, d.Width, d.MlpRatio, seed, attention);
     }
 
     public override void CheckModel(Graph.Graph graph)

@@ -54,8 +54,12 @@ public sealed partial class Trainer
     /// <summary>A checkpoint folder was written.</summary>
     public event Action<string>? CheckpointSaved;
 
-    private Trainer(TrainingConfig config, TrainingData data, Graph.Graph graph, LoadedCheckpoint? resume)
+    private readonly TrainerSetup setup;
+    private readonly Session? teacher;
+
+    private Trainer(TrainingConfig config, TrainingData data, Graph.Graph graph, LoadedCheckpoint? resume, TrainerSetup? setup = null)
     {
+        this.setup = setup ?? new TrainerSetup();
         Config = config;
         this.data = data;
         Graph = graph;
@@ -65,10 +69,14 @@ public sealed partial class Trainer
         if (StepsPerEpoch < 1)
             throw new LowBitException(ErrorKind.InvalidInput, $"--dataset {config.Dataset}: {data.TrainName} has fewer samples than one batch of {config.BatchSize}");
         session = new TrainingSession(graph, new SessionOptions(config.Threads), config.Seed);
-        var noDecay = Parameters.NoWeightDecay(graph);
+        var defaultNoDecay = Parameters.NoWeightDecay(graph);
+        var extraNoDecay = this.setup.NoWeightDecay;
+        Func<string, bool> noDecay = extraNoDecay is null ? defaultNoDecay : n => defaultNoDecay(n) || extraNoDecay(n);
+        var parameters = this.setup.Parameters;
         optimizer = config.Optimizer == OptimizerKind.Sgd
-            ? new Sgd(graph, new SgdOptions(config.LearningRate, config.Momentum, nesterov: config.Nesterov, weightDecay: config.WeightDecay), noWeightDecay: noDecay)
-            : new AdamW(graph, new AdamWOptions(config.LearningRate, config.Momentum, config.Beta2, weightDecay: config.WeightDecay), noWeightDecay: noDecay);
+            ? new Sgd(graph, new SgdOptions(config.LearningRate, config.Momentum, nesterov: config.Nesterov, weightDecay: config.WeightDecay), parameters, noDecay)
+            : new AdamW(graph, new AdamWOptions(config.LearningRate, config.Momentum, config.Beta2, weightDecay: config.WeightDecay), parameters, noDecay);
+        if (this.setup.Teacher is { } t) teacher = new Session(t, new SessionOptions(config.Threads));
         schedule = LearningRates.For(config, StepsPerEpoch);
         position = new TrainingPosition(0, 0, 0, EpochProgress.Empty);
         Log = new TrainingLog
@@ -88,6 +96,20 @@ public sealed partial class Trainer
         var graph = ModelZoo.Build(config.Model, data.ModelOptions(config.Seed));
         data.CheckModel(graph);
         return new Trainer(config, data, graph, null);
+    }
+
+    /// <summary>A trainer for a given graph (an imported model, or a quantization-aware training graph) on the data
+    /// <paramref name="config"/> names; <paramref name="setup"/> chooses the parameters, a teacher and a post-step hook.
+    /// Checkpoints are written as for zoo models, but <see cref="Resume(LoadedCheckpoint, TrainingConfig?)"/> rebuilds zoo
+    /// models only.</summary>
+    public static Trainer ForGraph(TrainingConfig config, Graph.Graph graph, TrainerSetup? setup = null)
+    {
+        config.Validate();
+        var data = TrainingData.Open(config);
+        if (data.IsLanguageModel) throw new LowBitException(ErrorKind.Usage, $"--dataset {config.Dataset}: training a model file needs labelled images");
+        data.CheckModel(graph);
+        if (setup?.Teacher is { } t) data.CheckModel(t);
+        return new Trainer(config, data, graph, null, setup);
     }
 
     /// <summary>Seed of step s's Dropout masks: a function of (seed, s) only.</summary>
@@ -150,6 +172,7 @@ public sealed partial class Trainer
         session.Reseed(StepSeed(Config.Seed, step));
         var logits = session.Forward(new Dictionary<string, Tensor> { [inputName] = batch.Inputs }, training: true)[outputName];
         var loss = Losses.CrossEntropy(logits, batch.Targets, Config.LabelSmoothing);
+        if (teacher is not null) loss = Distill(loss, logits, batch.Inputs);
         if (!double.IsFinite(loss.Value))
         {
             session.ClearTape();
@@ -162,6 +185,7 @@ public sealed partial class Trainer
         else norm = GradientClipping.GlobalNorm(grads);
         if (!double.IsFinite(norm)) throw NonFinite("the gradient norm", norm, step + 1, epoch, batch.Index);
         optimizer.Step(grads);
+        setup.AfterStep?.Invoke();
         int correct = Metrics.CorrectTopK(logits, batch.Targets, 1);
 
         // Wall time since the previous step ended: the step plus any wait for its batch (loading and augmentation run
@@ -182,6 +206,18 @@ public sealed partial class Trainer
             handler(new StepProgress(epoch + 1, Config.Epochs, batch.Index + 1, StepsPerEpoch, position.Step, TotalSteps, loss.Value,
                 p.LossSum / p.Steps, p.Items == 0 ? 0 : (double)p.Correct / p.Items, lr, rate, eta));
         }
+    }
+
+    /// <summary>(1 − α)·task + α·τ²·KL(teacher ‖ student) (<see cref="Losses.Distillation"/>), gradients mixed alike.</summary>
+    private LossResult Distill(LossResult task, Tensor logits, Tensor inputs)
+    {
+        var t = teacher!.Run(new Dictionary<string, Tensor> { [setup.Teacher!.Inputs[0].Name] = inputs })[setup.Teacher.Outputs[0].Name];
+        var kd = Losses.Distillation(logits, t, setup.Temperature);
+        float a = (float)setup.DistillationWeight;
+        var g = Tensor.Empty(DType.Float32, logits.Shape);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(task.Gradient.AsReadOnlySpan<float>(), 1 - a, g.AsSpan<float>());
+        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(kd.Gradient.AsReadOnlySpan<float>(), a, g.AsReadOnlySpan<float>(), g.AsSpan<float>());
+        return new LossResult((1 - a) * task.Value + a * kd.Value, g);
     }
 
     private LowBitException NonFinite(string what, double value, long step, int epoch, int batch) =>

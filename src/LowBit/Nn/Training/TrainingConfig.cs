@@ -40,11 +40,11 @@ public sealed record TrainingConfig
         double? warmupEpochs = null, int? stepEpochs = null, double? stepGamma = null, double? labelSmoothing = null,
         double? gradClip = null, bool? augment = null, int seed = 0, int? threads = null, string? validationDataset = null,
         string? checkpointDir = null, int checkpointEverySteps = 0, int? maxStepsPerEpoch = null, int? maxValidationSamples = null,
-        bool? nesterov = null, double? beta2 = null)
+        bool? nesterov = null, double? beta2 = null, ModelRecipe? recipe = null, AttentionKind attention = AttentionKind.Vanilla)
     {
-        var zoo = ModelZoo.Get(model);
-        var d = TrainingDefaults.For(zoo.Name);
-        Model = zoo.Name;
+        // A recipe makes the model a free label (a model file); otherwise it is a zoo name and brings its recipe.
+        var d = recipe ?? TrainingDefaults.For(ModelZoo.Get(model).Name);
+        Model = recipe is null ? ModelZoo.Get(model).Name : model;
         Dataset = string.IsNullOrWhiteSpace(dataset) ? throw Bad("dataset", "a data spec is required (e.g. fashion-mnist)") : dataset.Trim();
         ValidationDataset = validationDataset;
         Epochs = epochs ?? d.Epochs;
@@ -70,10 +70,11 @@ public sealed record TrainingConfig
         CheckpointEverySteps = checkpointEverySteps;
         MaxStepsPerEpoch = maxStepsPerEpoch;
         MaxValidationSamples = maxValidationSamples;
+        Attention = attention;
         Validate();
     }
 
-    /// <summary>Zoo model name (canonical spelling).</summary>
+    /// <summary>Zoo model name (canonical spelling), or the label of a model file.</summary>
     public string Model { get; init; }
     /// <summary>Training data spec (<see cref="Data.DataSpec"/>).</summary>
     public string Dataset { get; init; }
@@ -114,6 +115,8 @@ public sealed record TrainingConfig
     public int? MaxStepsPerEpoch { get; init; }
     /// <summary>Smoke runs: validate on at most this many samples (sequences for text).</summary>
     public int? MaxValidationSamples { get; init; }
+    /// <summary>Attention of vit-tiny / gpt-tiny (<see cref="AttentionKind"/>; Bondarenko et al. 2023); vanilla for every other model.</summary>
+    public AttentionKind Attention { get; init; }
 
     /// <summary>Throws a one-line <see cref="LowBitException"/> (<see cref="ErrorKind.Usage"/>) naming the first bad field.</summary>
     public void Validate()
@@ -134,6 +137,8 @@ public sealed record TrainingConfig
         if (CheckpointEverySteps < 0) throw Bad("checkpoint-every", $"{CheckpointEverySteps} must be ≥ 0 (0 = every epoch only)");
         if (MaxStepsPerEpoch is < 1) throw Bad("max-steps", $"{MaxStepsPerEpoch} must be at least 1");
         if (MaxValidationSamples is < 1) throw Bad("max-val", $"{MaxValidationSamples} must be at least 1");
+        if (Attention != AttentionKind.Vanilla && ModelZoo.All.FirstOrDefault(m => m.Name == Model)?.DefaultOptions is not (VitOptions or GptOptions))
+            throw Bad("attention", $"{AttentionKinds.Name(Attention)}: {Model} has no attention; only vit-tiny and gpt-tiny take it");
     }
 
     private static LowBitException Bad(string flag, string why) => new(ErrorKind.Usage, $"--{flag}: {why}");
@@ -158,12 +163,15 @@ public sealed record TrainingConfig
         ("grad-clip", Num(GradClip)),
         ("augment", Augment ? "on" : "off"),
         ("seed", Num(Seed)),
+        ("attention", AttentionKinds.Name(Attention)),
     ];
 
     private static string Num(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Canonical JSON of the identity fields (what <see cref="Hash"/> digests).</summary>
-    public string IdentityJson() => JsonSerializer.Serialize(IdentityFields().ToDictionary(f => f.Name, f => f.Value));
+    /// <remarks>attention = vanilla is left out, so configs (and checkpoints) from before the field existed keep their hash.</remarks>
+    public string IdentityJson() => JsonSerializer.Serialize(IdentityFields()
+        .Where(f => !(f.Name == "attention" && f.Value == AttentionKinds.Name(AttentionKind.Vanilla))).ToDictionary(f => f.Name, f => f.Value));
 
     /// <summary>First 16 hex digits of SHA-256(<see cref="IdentityJson"/>).</summary>
     public string Hash() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(IdentityJson())))[..16];

@@ -45,7 +45,7 @@ internal abstract class TrainingData
     public static TrainingData Open(TrainingConfig config, CharVocabulary? vocabulary = null)
     {
         var spec = DataSpec.Parse(config.Dataset);
-        bool lm = ModelZoo.Get(config.Model).DefaultOptions is GptOptions;
+        bool lm = ModelZoo.All.FirstOrDefault(m => m.Name == config.Model)?.DefaultOptions is GptOptions;
         if (spec is TextSpec text)
         {
             if (!lm)

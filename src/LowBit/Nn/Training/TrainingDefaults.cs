@@ -24,6 +24,12 @@ public static class TrainingDefaults
         ["gpt-tiny"] = new(OptimizerKind.AdamW, 1e-3, 0.1, 3, 32, 0.1, 0, 1.0, false, Beta2: 0.99),
     };
 
+    /// <summary>Quantization-aware fine-tuning of a trained model whose BatchNormalization is folded into its weights: SGD
+    /// with Nesterov momentum 0.9 at η₀ = 0.001, a hundredth of the from-scratch rate (cosine to 0, no warm-up: the weights
+    /// start trained; without BatchNormalization to normalize them, resnet8's folded weights diverge at 0.01 within 10 steps,
+    /// docs/results.md), L2 1e-4 (LSQ's fine-tuning setting, Esser et al. 2020 §3), 3 epochs, pad-and-flip augmentation.</summary>
+    public static ModelRecipe QuantizationAware { get; } = new(OptimizerKind.Sgd, 0.001, 1e-4, 3, 128, 0, 0, 0, true, Nesterov: true);
+
     /// <summary>The recipe of <paramref name="model"/>; models without one get the convolutional recipe.</summary>
     public static ModelRecipe For(string model) =>
         Recipes.TryGetValue(model, out var r) ? r : new(OptimizerKind.Sgd, 0.05, 5e-4, 10, 128, 1, 0, 0, true, Nesterov: true);

@@ -34,7 +34,7 @@ public static class Gpt
         double projStd = 0.02 / Math.Sqrt(2 * o.Layers);
         for (int i = 0; i < o.Layers; i++)
             using (b.Scope($"block{i}"))
-                x = Transformer.Block(b, x, d, o.Heads, o.MlpRatio, mask, projStd);
+                x = Transformer.Block(b, x, d, o.Heads, o.MlpRatio, mask, projStd, o.Attention, t);
         using (b.Scope("head"))
         {
             x = b.LayerNorm(x, d, "ln");

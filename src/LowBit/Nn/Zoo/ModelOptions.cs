@@ -41,7 +41,7 @@ public record ImageModelOptions : ModelOptions
 public sealed record VitOptions : ImageModelOptions
 {
     public VitOptions(int[]? inputShape = null, int classes = 10, double width = 1.0, int seed = 0, int patchSize = 0,
-        int depth = 4, int heads = 4, int dim = 64, int mlpRatio = 2, bool classToken = false)
+        int depth = 4, int heads = 4, int dim = 64, int mlpRatio = 2, bool classToken = false, AttentionKind attention = AttentionKind.Vanilla)
         : base(inputShape, classes, width, seed)
     {
         if (patchSize == 0) patchSize = Height % 4 == 0 && WidthPixels % 4 == 0 ? 4 : 7;
@@ -57,9 +57,11 @@ public sealed record VitOptions : ImageModelOptions
         Dim = d;
         MlpRatio = mlpRatio;
         ClassToken = classToken;
+        Attention = AttentionKinds.Check(attention);
     }
 
-    public VitOptions(ImageModelOptions o) : this(o.InputShape, o.Classes, o.Width, o.Seed)
+    public VitOptions(ImageModelOptions o, AttentionKind attention = AttentionKind.Vanilla)
+        : this(o.InputShape, o.Classes, o.Width, o.Seed, attention: attention)
     {
     }
 
@@ -72,13 +74,17 @@ public sealed record VitOptions : ImageModelOptions
     /// <summary>Prepend a learned class token and classify from it; otherwise classify from the mean token.</summary>
     public bool ClassToken { get; }
     public int Tokens => Height / PatchSize * (WidthPixels / PatchSize) + (ClassToken ? 1 : 0);
+    /// <summary>Softmax attention as written, or one of the outlier-free variants (<see cref="AttentionKind"/>).</summary>
+    public AttentionKind Attention { get => attention; init => attention = AttentionKinds.Check(value); }
+    private readonly AttentionKind attention;
 }
 
 /// <summary>Character-level causal transformer options: vocabulary V, context T (fixed in the graph), layers, heads,
 /// width D (a multiple of heads), MLP hidden = mlpRatio·D.</summary>
 public sealed record GptOptions : ModelOptions
 {
-    public GptOptions(int vocab = 65, int context = 64, int layers = 4, int heads = 4, int width = 128, int mlpRatio = 4, int seed = 0)
+    public GptOptions(int vocab = 65, int context = 64, int layers = 4, int heads = 4, int width = 128, int mlpRatio = 4, int seed = 0,
+        AttentionKind attention = AttentionKind.Vanilla)
         : base(seed)
     {
         if (vocab < 2) throw new ArgumentOutOfRangeException(nameof(vocab), $"vocab must be at least 2, got {vocab}");
@@ -93,6 +99,7 @@ public sealed record GptOptions : ModelOptions
         Heads = heads;
         Width = width;
         MlpRatio = mlpRatio;
+        Attention = AttentionKinds.Check(attention);
     }
 
     public int Vocab { get; }
@@ -101,4 +108,7 @@ public sealed record GptOptions : ModelOptions
     public int Heads { get; }
     public int Width { get; }
     public int MlpRatio { get; }
+    /// <summary>Softmax attention as written, or one of the outlier-free variants (<see cref="AttentionKind"/>).</summary>
+    public AttentionKind Attention { get => attention; init => attention = AttentionKinds.Check(value); }
+    private readonly AttentionKind attention;
 }

@@ -10,13 +10,16 @@ namespace LowBit.Nn.Zoo;
 ///            out = merge(A·v)                             [N, H, T, d] → [N, T, D]
 /// </code>
 /// Written only with MatMul, Reshape, Transpose, Mul, Add, Softmax, LayerNormalization and Gelu, so every op has a gradient.
+/// <see cref="AttentionKind"/> swaps in the clipped softmax or the gated heads (<see cref="AttentionVariants"/>); T is the
+/// sequence length the clipped softmax's γ = −α/T is set from.
 /// </summary>
 internal static class Transformer
 {
-    public static string Block(GraphBuilder b, string x, int dim, int heads, int mlpRatio, string? mask, double projStd = 0.02)
+    public static string Block(GraphBuilder b, string x, int dim, int heads, int mlpRatio, string? mask, double projStd = 0.02,
+        AttentionKind attention = AttentionKind.Vanilla, int tokens = 0)
     {
         string h = b.LayerNorm(x, dim, "ln1");
-        using (b.Scope("attn")) h = Attention(b, h, dim, heads, mask, projStd);
+        using (b.Scope("attn")) h = Attention(b, h, dim, heads, mask, projStd, attention, tokens);
         x = b.Add(x, h, "add1");
         h = b.LayerNorm(x, dim, "ln2");
         using (b.Scope("mlp"))
@@ -28,9 +31,11 @@ internal static class Transformer
         return b.Add(x, h, "add2");
     }
 
-    public static string Attention(GraphBuilder b, string x, int dim, int heads, string? mask, double projStd)
+    public static string Attention(GraphBuilder b, string x, int dim, int heads, string? mask, double projStd,
+        AttentionKind attention = AttentionKind.Vanilla, int tokens = 0)
     {
         if (dim % heads != 0) throw new ArgumentException($"width {dim} is not a multiple of heads {heads}");
+        if (attention == AttentionKind.ClippedSoftmax && tokens < 1) throw new ArgumentException("clipped softmax needs the sequence length T");
         int d = dim / heads;
         string q = Heads(b, b.Dense(x, dim, dim, "q"), heads, d, [0, 2, 1, 3], "q");
         string k = Heads(b, b.Dense(x, dim, dim, "k"), heads, d, [0, 2, 3, 1], "k");
@@ -39,8 +44,10 @@ internal static class Transformer
         s = b.Mul(s, b.Scalar((float)(1 / Math.Sqrt(d))), "scale");
         if (mask is not null) s = b.Add(s, mask, "mask");
         string a = b.Softmax(s, -1, "softmax");
+        if (attention == AttentionKind.ClippedSoftmax) a = AttentionVariants.ClippedSoftmax(b, a, tokens);
         string o = b.MatMul(a, v, "context");
         o = b.Transpose(o, [0, 2, 1, 3], "merge.transpose");
+        if (attention == AttentionKind.Gated) o = AttentionVariants.Gate(b, x, o, heads, d);
         o = b.Reshape(o, [0, 0, dim], "merge.reshape");
         return b.Dense(o, dim, dim, "proj", projStd);
     }

@@ -39,7 +39,7 @@ public static class Vit
         }
         for (int i = 0; i < o.Depth; i++)
             using (b.Scope($"block{i}"))
-                x = Transformer.Block(b, x, d, o.Heads, o.MlpRatio, mask: null);
+                x = Transformer.Block(b, x, d, o.Heads, o.MlpRatio, mask: null, attention: o.Attention, tokens: o.Tokens);
         using (b.Scope("head"))
         {
             x = b.LayerNorm(x, d, "ln");

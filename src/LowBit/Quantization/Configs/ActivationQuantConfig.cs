@@ -20,15 +20,27 @@ public sealed record ActivationQuantConfig
         Scheme = scheme ?? (WeightQuantConfig.IsFloat8(Format) ? QuantScheme.Symmetric : QuantScheme.Asymmetric);
         Observer = observer ?? new ObserverConfig.MinMax();
         WeightQuantConfig.CheckStorable(Format, Scheme, "activation");
-        // Measured on ONNX Runtime 1.31 (tests/LowBit.Cli.Tests/Commands/QuantizeCombinationTests.cs): every model with
-        // 4-bit activation codes (int2..int4, uint2..uint4: all stored as tensor(int4/uint4)) is refused at load, since
-        // the ops around them (MaxPool, QLinearConv, QLinearMatMul, ...) have no 4-bit kernels. 8- and 16-bit ones run.
-        if (Format.OnnxType is { } stored && Tensors.DTypes.BitsPerElement(stored) < 8)
-            throw new LowBitException(ErrorKind.Usage,
-                $"activation format '{Format.Name}' would be stored as {Tensors.DTypes.Name(stored)}, which ONNX Runtime 1.31 refuses on activations " +
-                $"(no MaxPool/QLinearConv/QLinearMatMul kernel takes 4-bit tensors), so the model would not load; nearest that works: " +
-                $"activations {(Format is IntFormat { IsSigned: true } ? "int8" : "uint8")} (4-bit weights with 8-bit activations do run)");
     }
+
+    /// <summary>
+    /// The ONNX type activation codes are stored in. ONNX Runtime 1.31 refuses every model with 4-bit activation tensors
+    /// (no MaxPool/QLinearConv/QLinearMatMul kernel takes tensor(int4/uint4); measured in
+    /// tests/LowBit.Cli.Tests/Commands/QuantizeCombinationTests.cs), so int2..int4 and uint2..uint4 activations use the
+    /// 8-bit type of the same signedness, their narrower grid kept by a Clip to [s·(qmin − z), s·(qmax − z)] before the
+    /// QuantizeLinear (<see cref="IsNarrowerThanStorage"/>).
+    /// </summary>
+    internal static Tensors.DType Storage(INumberFormat f) => f.OnnxType switch
+    {
+        Tensors.DType.Int4 => Tensors.DType.Int8,
+        Tensors.DType.UInt4 => Tensors.DType.UInt8,
+        { } t => t,
+        null => throw new NotSupportedException($"{f.Name} has no ONNX element type"),
+    };
+
+    /// <summary>Whether an integer activation grid is narrower than its storage type, so QuantizeLinear's saturation alone
+    /// would not keep the codes on it (uint4 in uint8, int8-narrow in int8, uint6 in uint8, ...).</summary>
+    internal static bool IsNarrowerThanStorage(INumberFormat f) =>
+        f.IntegerRange is { } r && (r.Min, r.Max) != Onnx.Ops.QuantMath.Range(Storage(f));
 
     /// <summary>uint8 asymmetric, min-max: ONNX Runtime's x86 default.</summary>
     public static ActivationQuantConfig UInt8 { get; } = new();

@@ -97,12 +97,18 @@ public sealed record WeightQuantConfig
     /// are exported bit-packed at their width (<c>PackedWeights</c>: ⌈n/8⌉·b bytes plus an unpack subgraph of about 1 KB,
     /// so a tensor whose packing saves under 1 KB keeps the container); anything else (activations, computed at run time)
     /// sits in the wider container, only the value grid being narrower.</summary>
-    public static string? ContainerNote(INumberFormat format, string what) =>
-        format is IntFormat { Bits: var bits } && format.OnnxType is { } t && Tensors.DTypes.BitsPerElement(t) is var stored && bits < stored
-            ? what == "weights"
-                ? $"{format.Name} weights are stored bit-packed at {bits} bits per code where that saves ≥ 1 KB per tensor; smaller tensors stay in {stored}-bit containers ({t.Name()})"
-                : $"{format.Name} {what} are stored in {stored}-bit containers ({t.Name()}): the file is as large as with {stored}-bit codes; only {1 << bits} of the {1 << stored} code values are used"
-            : null;
+    public static string? ContainerNote(INumberFormat format, string what)
+    {
+        if (format is not IntFormat { Bits: var bits } || format.OnnxType is not { } own) return null;
+        // Activations of 4 bits and fewer sit in an 8-bit type (ActivationQuantConfig.Storage); weights in their own.
+        var t = what.StartsWith("weights", StringComparison.Ordinal) ? own : ActivationQuantConfig.Storage(format);
+        int stored = Tensors.DTypes.BitsPerElement(t);
+        if (bits >= stored) return null;
+        return what == "weights"
+            ? $"{format.Name} weights are stored bit-packed at {bits} bits per code where that saves ≥ 1 KB per tensor; smaller tensors stay in {stored}-bit containers ({t.Name()})"
+            : $"{format.Name} {what} are stored in {stored}-bit containers ({t.Name()}): the file is as large as with {stored}-bit codes; only {1 << bits} of the {1 << stored} code values are used" +
+              (what == "activations" ? ", kept on the grid by a Clip before each QuantizeLinear" : "");
+    }
 
     /// <summary>Formats that can be exported: integer formats with an ONNX type and FP8, plus (weights) the lookup formats.</summary>
     internal static IEnumerable<string> StorableFormats(bool weights = true) =>

@@ -54,21 +54,22 @@ internal sealed class QdqParams
         return p;
     }
 
-    private static QuantParams ForWeight(Tensor t, WeightMark w)
+    private static QuantParams ForWeight(Tensor t, WeightMark w) => ForWeight(Floats(t), t.Shape, w.Config, w.Granularity);
+
+    /// <summary>The parameters a weight's config chooses from its values (also the per-step scales of BitNet training).</summary>
+    internal static QuantParams ForWeight(ReadOnlySpan<float> x, int[] shape, WeightQuantConfig c, Granularity granularity)
     {
-        var x = Floats(t);
-        var c = w.Config;
         // A codebook adapts its levels to the distribution, so it takes absmax scales (minmax: its template spans [−1, 1]).
         var range = c.Format is CodebookFormat ? WeightRange.MinMax : c.Range;
         var (mins, maxs) = range switch
         {
-            WeightRange.Mse => WeightRanges.Mse(x, t.Shape, c.Format, c.Scheme, w.Granularity, c.ScaleFormat),
-            WeightRange.AbsMean or WeightRange.AbsMedian => AbsRanges.Ranges(x, t.Shape, c.Format, w.Granularity, median: range == WeightRange.AbsMedian),
-            _ => WeightRanges.MinMax(x, t.Shape, w.Granularity),
+            WeightRange.Mse => WeightRanges.Mse(x, shape, c.Format, c.Scheme, granularity, c.ScaleFormat),
+            WeightRange.AbsMean or WeightRange.AbsMedian => AbsRanges.Ranges(x, shape, c.Format, granularity, median: range == WeightRange.AbsMedian),
+            _ => WeightRanges.MinMax(x, shape, granularity),
         };
-        var q = WeightScales.Apply(Affine.Choose(c.Format, c.Scheme, w.Granularity, QuantParams.ScaleShapeFor(t.Shape, w.Granularity), mins, maxs),
+        var q = WeightScales.Apply(Affine.Choose(c.Format, c.Scheme, granularity, QuantParams.ScaleShapeFor(shape, granularity), mins, maxs),
             c.ScaleFormat);
-        return q.Format is CodebookFormat ? CodebookFit.Choose(x, t.Shape, q) : q;
+        return q.Format is CodebookFormat ? CodebookFit.Choose(x, shape, q) : q;
     }
 
     internal static ReadOnlySpan<float> Floats(Tensor t) => t.DType == DType.Float32 ? t.AsReadOnlySpan<float>() : t.ToFloatArray();

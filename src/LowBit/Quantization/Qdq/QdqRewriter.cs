@@ -46,7 +46,8 @@ internal static class QdqRewriter
             {
                 if (!p.Activations.TryGetValue(t, out var qp)) continue;
                 if (!groupNames.TryGetValue(qp, out var names))
-                    groupNames[qp] = names = (QdqNodes.AddInitializer(g, root + "_scale", qp.ScaleTensor()), QdqNodes.AddInitializer(g, root + "_zero_point", qp.ZeroPointTensor()));
+                    groupNames[qp] = names = (QdqNodes.AddInitializer(g, root + "_scale", qp.ScaleTensor()),
+                        QdqNodes.AddInitializer(g, root + "_zero_point", Formats.CodeStorage.ToTensor(qp.ZeroPoints, ActivationQuantConfig.Storage(qp.Format), qp.ScaleShape)));
                 bool asOutput = quantizeOutputs && outputs.Contains(t) && producers.ContainsKey(t);
                 string source = t, dequantized = g.UniqueName(t + "_dequantized");
                 if (asOutput)
@@ -57,14 +58,26 @@ internal static class QdqRewriter
                     dequantized = t;
                 }
                 string quantized = g.UniqueName(t + "_quantized");
-                var q = new Node("QuantizeLinear", [source, names.Scale, names.Zero], [quantized], g.UniqueName(t + "_QuantizeLinear"));
-                var dq = new Node("DequantizeLinear", [quantized, names.Scale, names.Zero], [dequantized], g.UniqueName(t + "_DequantizeLinear"));
+                // A grid narrower than its storage type is kept by a Clip: before the QuantizeLinear for unsigned grids, after the
+                // DequantizeLinear for signed ones (ONNX Runtime 1.31's int8→uint8 rewrite of MaxPool's Q/DQ mistypes a
+                // QuantizeLinear that reads a Clip). Both give s·(clamp(round(x/s) + z, qmin, qmax) − z).
+                Node? clip = null;
+                string qInput = source, dqOutput = dequantized;
+                if (ActivationQuantConfig.IsNarrowerThanStorage(qp.Format))
+                {
+                    if (qp.Format.IsSigned) dqOutput = g.UniqueName(t + "_dequantized_wide");
+                    clip = GridClip(g, qp.Format.IsSigned ? dqOutput : source, qp, qp.Format.IsSigned ? dequantized : null);
+                    if (!qp.Format.IsSigned) qInput = clip.Outputs[0];
+                }
+                var q = new Node("QuantizeLinear", [qInput, names.Scale, names.Zero], [quantized], g.UniqueName(t + "_QuantizeLinear"));
+                var dq = new Node("DequantizeLinear", [quantized, names.Scale, names.Zero], [dqOutput], g.UniqueName(t + "_DequantizeLinear"));
                 if (!asOutput && consumers.TryGetValue(t, out var readers))
                     foreach (var r in readers.Where(r => !KeptFloatCompute(plan, r)))
                         for (int i = 0; i < r.Inputs.Count; i++)
                             if (r.Inputs[i] == t) r.Inputs[i] = dequantized;
-                if (producers.TryGetValue(asOutput ? t : source, out var producer)) { After(producer, q); After(producer, dq); }
-                else { head.Add(q); head.Add(dq); }
+                Node[] added = clip is null ? [q, dq] : qp.Format.IsSigned ? [q, dq, clip] : [clip, q, dq];
+                if (producers.TryGetValue(asOutput ? t : source, out var producer)) foreach (var n in added) After(producer, n);
+                else head.AddRange(added);
             }
 
         var ordered = new List<Node>(head);
@@ -79,11 +92,25 @@ internal static class QdqRewriter
         Prepare.ConstantFolding.RemoveUnread(g, plan.Biases.Select(b => b.Bias).ToList());
     }
 
+    /// <summary>Clip(x, s·(qmin − z), s·(qmax − z)): keeps a grid narrower than its storage type
+    /// (<see cref="ActivationQuantConfig.Storage"/>). Before Q, the bounds divide back to exactly qmin − z and qmax − z
+    /// after rounding and the Clip is the identity between them, so Q(Clip(x)) holds the narrow codes; after DQ, the bounds
+    /// are exactly DQ(qmin) and DQ(qmax) (the same float32 product), so Clip(DQ(Q(x))) = DQ(clamp(Q(x), qmin, qmax)).</summary>
+    private static Node GridClip(Graph.Graph g, string x, QuantParams p, string? output = null)
+    {
+        var (qmin, qmax) = p.Format.IntegerRange!.Value;
+        float s = p.Scales[0];
+        int z = p.ZeroPoints[0];
+        string lo = QdqNodes.AddInitializer(g, x + "_grid_min", Tensor.FromArray(new[] { s * (qmin - z) }, []));
+        string hi = QdqNodes.AddInitializer(g, x + "_grid_max", Tensor.FromArray(new[] { s * (qmax - z) }, []));
+        return new Node("Clip", [x, lo, hi], [output ?? g.UniqueName(x + "_grid_clipped")], g.UniqueName(x + "_GridClip"));
+    }
+
     /// <summary>A Conv/Gemm/MatMul the user keeps float (excluded, or float in the recipe) reads the float value, not a
     /// neighbour's dequantized one: a float layer sees no quantization, and ONNX Runtime 1.31's optimizer mis-handles a
     /// DequantizeLinear feeding a float depthwise Conv (measured on mobilenet-v2-tiny with a mixed recipe: 0.7 dB SQNR
     /// at that Conv's output against the unoptimized session, which matches LowBit exactly).</summary>
-    private static bool KeptFloatCompute(QdqPlan plan, Node reader) =>
+    internal static bool KeptFloatCompute(QdqPlan plan, Node reader) =>
         reader.OpType is "Conv" or "ConvTranspose" or "Gemm" or "MatMul" && plan.FloatReasons.TryGetValue(reader, out var why)
         && (why.StartsWith("excluded by", StringComparison.Ordinal) || why == "kept float by the recipe");
 

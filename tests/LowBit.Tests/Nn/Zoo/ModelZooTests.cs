@@ -58,7 +58,7 @@ public class ModelZooTests
     {
         string[] allowed = ["Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "Clip", "Gelu", "Sigmoid", "Tanh", "HardSwish",
             "Softmax", "LogSoftmax", "LayerNormalization", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
-            "Reshape", "Flatten", "Transpose", "Concat", "Slice", "Gather", "Dropout", "Constant"];
+            "Reshape", "Flatten", "Transpose", "Concat", "Slice", "Gather", "Dropout", "Constant", "ReduceSum"];
         var g = ZooCases.Get(key).Build();
         Assert.All(g.Nodes, n => Assert.Contains(n.OpType, allowed));
     }

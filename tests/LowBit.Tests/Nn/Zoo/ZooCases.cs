@@ -54,6 +54,12 @@ public static class ZooCases
         new("gpt-tiny", "gpt-tiny", null, 818_176),
         new(BuilderMix, BuilderMix, null, 941),
         new("gpt-tiny-small", "gpt-tiny", new GptOptions(vocab: 27, context: 16, layers: 2, heads: 2, width: 32), 27_712),
+        // Quantizable-transformer attention (AttentionVariants): the clipped softmax adds no parameters, the gate H·(d + 1)
+        // per block (vit p7: 4·17·4 = 272; gpt small: 2·17·2 = 68).
+        new("vit-tiny-cls-p7-clipped", "vit-tiny", new VitOptions(patchSize: 7, classToken: true, attention: AttentionKind.ClippedSoftmax), 139_018),
+        new("vit-tiny-cls-p7-gated", "vit-tiny", new VitOptions(patchSize: 7, classToken: true, attention: AttentionKind.Gated), 139_290),
+        new("gpt-tiny-small-clipped", "gpt-tiny", new GptOptions(vocab: 27, context: 16, layers: 2, heads: 2, width: 32, attention: AttentionKind.ClippedSoftmax), 27_712),
+        new("gpt-tiny-small-gated", "gpt-tiny", new GptOptions(vocab: 27, context: 16, layers: 2, heads: 2, width: 32, attention: AttentionKind.Gated), 27_780),
     ];
 
     public static IEnumerable<object[]> Keys() => All.Select(c => new object[] { c.Key });

@@ -39,4 +39,8 @@ public class ZooParityTests
     [ZooOpsRegisteredFact("vit-tiny-cls-p7")] public void Session_VitTinyClassToken_MatchesOnnxRuntime() => AssertParity("vit-tiny-cls-p7");
     [ZooOpsRegisteredFact("builder-mix")] public void Session_BuilderMix_MatchesOnnxRuntime() => AssertParity("builder-mix");
     [ZooOpsRegisteredFact("gpt-tiny")] public void Session_GptTiny_MatchesOnnxRuntime() => AssertParity("gpt-tiny");
+    [ZooOpsRegisteredFact("vit-tiny-cls-p7-clipped")] public void Session_VitTinyClippedSoftmax_MatchesOnnxRuntime() => AssertParity("vit-tiny-cls-p7-clipped");
+    [ZooOpsRegisteredFact("vit-tiny-cls-p7-gated")] public void Session_VitTinyGated_MatchesOnnxRuntime() => AssertParity("vit-tiny-cls-p7-gated");
+    [ZooOpsRegisteredFact("gpt-tiny-small-clipped")] public void Session_GptTinyClippedSoftmax_MatchesOnnxRuntime() => AssertParity("gpt-tiny-small-clipped");
+    [ZooOpsRegisteredFact("gpt-tiny-small-gated")] public void Session_GptTinyGated_MatchesOnnxRuntime() => AssertParity("gpt-tiny-small-gated");
 }

@@ -58,4 +58,6 @@ public class ZooTrainingTests
     [ZooTrainableFact("mobilenet-v2-tiny")] public void Train_MobileNetV2Tiny_OverfitsOneBatch() => AssertOverfitsOneBatch("mobilenet-v2-tiny");
     [ZooTrainableFact("vit-tiny-cls-p7")] public void Train_VitTiny_OverfitsOneBatch() => AssertOverfitsOneBatch("vit-tiny-cls-p7");
     [ZooTrainableFact("gpt-tiny-small")] public void Train_GptTiny_OverfitsOneBatch() => AssertOverfitsOneBatch("gpt-tiny-small");
+    [ZooTrainableFact("vit-tiny-cls-p7-clipped")] public void Train_VitTinyClippedSoftmax_OverfitsOneBatch() => AssertOverfitsOneBatch("vit-tiny-cls-p7-clipped");
+    [ZooTrainableFact("gpt-tiny-small-gated")] public void Train_GptTinyGated_OverfitsOneBatch() => AssertOverfitsOneBatch("gpt-tiny-small-gated");
 }

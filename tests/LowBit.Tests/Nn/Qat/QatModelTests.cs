@@ -1,0 +1,85 @@
+using LowBit.Data;
+using LowBit.Formats;
+using LowBit.Nn.Qat;
+using LowBit.Onnx;
+using LowBit.OnnxRuntime;
+using LowBit.Quantization;
+using LowBit.Runtime;
+using LowBit.Tensors;
+
+namespace LowBit.Tests.Nn.Qat;
+
+/// <summary>
+/// The training graph of <see cref="QatModel"/> against the files it exports, on the shipped fashion-cnn and the
+/// committed fashion-mnist-1k subset: whatever the weights and scales have become, the exported QDQ model (in LowBit
+/// and in ONNX Runtime) computes what the training graph computed.
+/// </summary>
+public sealed class QatModelTests
+{
+    private static (Graph.Graph Model, Dataset Data) Load()
+    {
+        string dir = Assets.Find("fashion-cnn") ?? throw new InvalidOperationException("assets/fashion-cnn not found");
+        return (OnnxImporter.Load(Path.Combine(dir, "fashion-cnn.onnx")), FashionMnist.OpenSubset());
+    }
+
+    private static Tensor Images(Dataset d, int start, int count)
+    {
+        var x = new float[count * d.SampleLength];
+        for (int i = 0; i < count; i++) d.ReadSample(start + i, x.AsSpan(i * d.SampleLength, d.SampleLength));
+        return Tensor.FromArray(x, [count, .. d.SampleShape]);
+    }
+
+    internal static QatModel Prepare(Graph.Graph model, Dataset data, string weights, string activations, QatMethod method, int calibrate = 64) =>
+        QatModel.Prepare(model, new QuantizerConfig(weights: new WeightQuantConfig(FormatTable.Get(weights)),
+                activations: new ActivationQuantConfig(FormatTable.Get(activations))), method,
+            Enumerable.Range(0, calibrate).Select(i => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { [model.Inputs[0].Name] = Images(data, i, 1) }));
+
+    private static Tensor Run(Graph.Graph g, Tensor x) =>
+        new Session(g).Run(new Dictionary<string, Tensor> { [g.Inputs[0].Name] = x })[g.Outputs[0].Name];
+
+    private static Tensor RunOrt(Graph.Graph g, Tensor x)
+    {
+        using var ort = OrtRunner.FromGraph(g);
+        return ort.Run(new Dictionary<string, Tensor> { [ort.InputNames[0]] = x }).Values.First();
+    }
+
+    [Theory]
+    [InlineData("int8", "uint8")]
+    [InlineData("int4", "uint4")]
+    [InlineData("int3", "int8")]
+    public void Export_UntrainedModel_EqualsPostTrainingQuantization(string weights, string activations)
+    {
+        var (model, data) = Load();
+        var qat = Prepare(model, data, weights, activations, QatMethod.Lsq);
+        var x = Images(data, 500, 32);
+        var initial = Run(qat.Initial.Graph, x);
+        var training = Run(qat.TrainingGraph, x);
+        var exported = Run(qat.Export().Graph, x);
+        // Same codes, same float32 arithmetic up to summation order of the float convolutions (1e-4 relative).
+        TensorAssert.Close(initial, training, 1e-4, 1e-4);
+        TensorAssert.Close(initial, exported, 1e-4, 1e-4);
+    }
+
+    [Theory]
+    [InlineData("int4", "uint4", QatMethod.Lsq)]
+    [InlineData("ternary", "uint8", QatMethod.BitNet)]
+    public void Export_AfterWeightsAndScalesMoved_ComputesTheTrainingGraph(string weights, string activations, QatMethod method)
+    {
+        var (model, data) = Load();
+        var qat = Prepare(model, data, weights, activations, method);
+        var g = qat.TrainingGraph;
+        var rng = new Random(3);
+        // What training does to the state: every weight and every learned scale moves.
+        foreach (var name in qat.Parameters)
+        {
+            var t = g.Initializers[name].AsSpan<float>();
+            bool scale = qat.ScaleNames.Contains(name);
+            for (int i = 0; i < t.Length; i++) t[i] *= scale ? (float)(0.8 + 0.4 * rng.NextDouble()) : (float)(1 + 0.05 * (rng.NextDouble() - 0.5));
+        }
+        var x = Images(data, 600, 32);
+        var training = Run(g, x);
+        var q = qat.Export();
+        TensorAssert.Close(training, Run(q.Graph, x), 1e-4, 1e-4);
+        TensorAssert.Close(training, RunOrt(q.Graph, x), 1e-3, 1e-3);
+    }
+}
