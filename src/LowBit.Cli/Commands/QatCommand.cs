@@ -18,7 +18,7 @@ internal sealed record QatAccuracy(string Data, int Samples, double Float, doubl
 /// <summary>JSON result of <c>lowbit qat</c> (docs/cli.md).</summary>
 internal sealed record QatResult(string Command, string Model, string Out, string Manifest, string Log, string Method, string Weights,
     string? Activations, string? Teacher, int CalibrationSamples, IReadOnlyList<EpochRecord> Epochs, QatAccuracy? Accuracy,
-    double TrainingSeconds, double TotalSeconds, IReadOnlyList<string> Warnings);
+    double TrainingSeconds, double TotalSeconds, IReadOnlyList<string> Warnings, QatRetrainInfo? Retrain = null);
 
 /// <summary>
 /// <c>lowbit qat MODEL --dataset SPEC --out FILE [--weights F] [--activations F] [--method ste|lsq|pact] [--teacher FILE]</c>:
@@ -47,13 +47,15 @@ internal static class QatCommand
         string? teacherPath = pr.GetValue(o.Teacher);
         CheckPaths(model, output, manifest, logPath, teacherPath, pr.GetValue(o.Quantize.Force));
         var method = QatOptions.ParseMethod(pr.GetValue(o.Method));
+        var retrain = QatRetrain.Parse(pr.GetValue(o.Retrain));
+        int saliencyBatches = pr.GetValue(o.SaliencyBatches) ?? QatRetrain.DefaultSaliencyBatches;
         var graph = OnnxImporter.Load(model);
         QuantizePipeline.ThrowIfQuantized(graph, model);
         var input = ModelData.SingleInput(graph, model);
         var config = o.Quantize.ToConfig(pr, graph.Nodes.Select(n => n.OpType).ToHashSet(StringComparer.Ordinal));
         var teacher = teacherPath is null ? null : OnnxImporter.Load(teacherPath);
         if (teacher is not null) ModelData.CheckSameInput(input, model, teacher, teacherPath!);
-        if (teacher is null && (pr.GetResult(o.DistillWeight) ?? pr.GetResult(o.Temperature) as object) is not null)
+        if (teacher is null && (pr.GetResult(o.DistillWeight) is not null || pr.GetResult(o.Temperature) is not null))
             throw new LowBitException(ErrorKind.Usage, "--distill-weight and --temperature set distillation; give --teacher FILE (usually the float model)");
         var training = o.ToTrainingConfig(pr, Path.GetFileNameWithoutExtension(model));
         int threads = training.Threads;
@@ -63,7 +65,7 @@ internal static class QatCommand
         var calib = config.Mode == QuantMode.Static || config.Algorithm.NeedsData ? ModelData.OpenSamples(calibSpec, graph, [], "--calib-data") : null;
         int calibCount = Math.Min(pr.GetValue(o.Quantize.CalibSamples) ?? QatOptions.DefaultCalibSamples, calib?.Count ?? 0);
         var validation = ImageTrainingData.ValidationSpec(training, DataSpec.Parse(training.Dataset)) is { } vs
-            ? ModelData.Open(vs.ToString() ?? "", input, "--validation") : null;
+            ? ModelData.Open(vs.ToString(), input, "--validation") : null;
 
         var qat = ProgressDisplay.Run(ctx, progress =>
         {
@@ -78,6 +80,9 @@ internal static class QatCommand
             Parameters = qat.Parameters, NoWeightDecay = qat.ScaleNames.ToHashSet(StringComparer.Ordinal).Contains, AfterStep = qat.ClampScales,
             Teacher = teacher, DistillationWeight = pr.GetValue(o.DistillWeight) ?? 0.5, Temperature = pr.GetValue(o.Temperature) ?? 4,
         };
+        setup = o.Alignment.Apply(pr, setup);
+        var partial = QatRetrain.Plan(ctx, qat, training, retrain, saliencyBatches);
+        setup = QatRetrain.Apply(setup, partial, qat);
         var trainer = Trainer.ForGraph(training, qat.TrainingGraph, setup);
         trainer.LogPath = logPath;
         var trainClock = Stopwatch.StartNew();
@@ -91,7 +96,10 @@ internal static class QatCommand
         var accuracy = ProgressDisplay.Run(ctx, progress =>
         {
             progress.Report("exporting", 0, null);
-            var q = qat.Export();
+            var info = new TrainingInfo(method.ToString().ToLowerInvariant(), trainer.Log.TrainData, training.Epochs, trainer.Position.Step, training.BatchSize,
+                training.LearningRate, teacherPath is null ? null : Path.GetFullPath(teacherPath), teacher is null ? null : setup.DistillationWeight,
+                teacher is null ? null : setup.Temperature, trainer.Log.Final?.Accuracy);
+            var q = qat.Export(info);
             ctx.ThrowIfCancelled();
             q.Save(output, model);
             try
@@ -105,10 +113,11 @@ internal static class QatCommand
                 throw;
             }
         });
-        if (validation is null) warnings.Add($"no validation data for --dataset {training.Dataset}: give --validation SPEC to measure the accuracies");
+        if (validation is null && training.ValidationDataset != "none") warnings.Add($"no validation data for --dataset {training.Dataset}: give --validation SPEC to measure the accuracies");
         var result = new QatResult("qat", Format.FullPath(model), Format.FullPath(output), Format.FullPath(manifest), Format.FullPath(logPath),
             method.ToString().ToLowerInvariant(), config.Weights.Format.Name, config.Activations?.Format.Name, teacherPath is null ? null : Format.FullPath(teacherPath),
-            calibCount, trainer.Log.Epochs, accuracy, Math.Round(trainSeconds, 1), Math.Round(clock.Elapsed.TotalSeconds, 1), warnings);
+            calibCount, trainer.Log.Epochs, accuracy, Math.Round(trainSeconds, 1), Math.Round(clock.Elapsed.TotalSeconds, 1), warnings,
+            QatRetrain.Info(retrain, partial, qat, saliencyBatches));
         foreach (var w in warnings) ctx.Warn(w);
         if (ctx.Json) ctx.WriteJson(result);
         else QatPrinter.Print(ctx.Console, result);

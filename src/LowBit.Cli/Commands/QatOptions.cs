@@ -14,6 +14,7 @@ internal sealed class QatOptions
     public const int DefaultCalibSamples = 512;
 
     public QuantizeOptions Quantize { get; } = new();
+    public AlignmentOptions Alignment { get; } = new();
     public Option<string> Dataset { get; } = new("--dataset", "-d") { Description = "Labelled training data spec (fashion-mnist, images=DIR, idx=...; docs/cli.md)", HelpName = "SPEC", Required = true };
     public Option<string?> Validation { get; } = new("--validation") { Description = "Validation data spec, or none (default: fashion-mnist → fashion-mnist:test); the final accuracies are measured on it", HelpName = "SPEC" };
     public Option<string?> Method { get; } = new("--method") { Description = "ste (scales fixed), lsq (learned step sizes, default), pact (learned activation clipping) or bitnet (weight scales = mean |W| every step, or the median with --weight-range absmedian; use with --weights ternary)", HelpName = "METHOD" };
@@ -28,6 +29,8 @@ internal sealed class QatOptions
     public Option<int?> Seed { get; } = new("--seed") { Description = "Seed of shuffling and augmentation (default 0)", HelpName = "N" };
     public Option<int?> MaxSteps { get; } = CommonOptions.AtLeast("--max-steps", 1, "At most N steps per epoch (smoke runs)");
     public Option<int?> MaxVal { get; } = CommonOptions.AtLeast("--max-val", 1, "Validate and measure the final accuracies on at most N samples (smoke runs)");
+    public Option<string?> Retrain { get; } = new("--retrain") { Description = "Which quantized weights train: all (default), salient-layers:F (the fraction F of weight tensors with the largest saliency Σ|∂L/∂w·w|) or salient-weights:F (the fraction F of weight elements)", HelpName = "SCOPE" };
+    public Option<int?> SaliencyBatches { get; } = CommonOptions.AtLeast("--saliency-batches", 1, "Training batches the saliency of --retrain is measured on (default 8)");
     public Option<string?> Log { get; } = new("--log") { Description = "JSON training log (default: OUT without .onnx + .train.json)", HelpName = "FILE" };
 
     public IEnumerable<Symbol> All =>
@@ -36,7 +39,7 @@ internal sealed class QatOptions
         Quantize.Weights, Quantize.Granularity, Quantize.Scheme, Quantize.WeightRange, Quantize.Activations, Quantize.ActivationScheme,
         Quantize.Calibration, Quantize.CalibData, Quantize.CalibSamples, Quantize.Algorithm, Quantize.Iterations, Quantize.Exclude, Quantize.Recipe,
         Quantize.ReduceRange, Quantize.Pack, Quantize.Opset,
-        Epochs, Batch, Lr, WeightDecay, Augment, Seed, Quantize.Threads, MaxSteps, MaxVal, Log,
+        Epochs, Batch, Lr, WeightDecay, Augment, Seed, Quantize.Threads, MaxSteps, MaxVal, Log, Retrain, SaliencyBatches, .. Alignment.All,
     ];
 
     public static QatMethod ParseMethod(string? s) => s?.Trim().ToLowerInvariant() switch

@@ -18,6 +18,7 @@ internal static class QatPrinter
         string acts = r.Activations is null ? "float activations" : r.Activations + " activations";
         console.MarkupLine($"[bold]{Markup.Escape(Format.Shown(r.Model))}[/]: {r.Method} quantization-aware training, {Markup.Escape(r.Weights)} weights, {Markup.Escape(acts)}" +
                            (r.Teacher is string teacher ? $", distilled from {Markup.Escape(Format.Shown(teacher))}" : ""));
+        if (r.Retrain is { } retrain) QatRetrain.Print(console, retrain);
         console.Write(t);
         if (r.Accuracy is { } a)
         {

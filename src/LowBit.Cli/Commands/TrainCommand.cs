@@ -49,7 +49,8 @@ internal static class TrainCommand
         ctx.Trace($"config {config.Hash()}: {config.IdentityJson()}");
 
         // Data and checkpoint compatibility first (their errors say more), then every output, all before the first step.
-        var trainer = checkpoint is null ? Trainer.Create(config) : Trainer.Resume(checkpoint, config);
+        var setup = o.Alignment.Apply(pr, new TrainerSetup());
+        var trainer = checkpoint is null ? Trainer.Create(config, setup) : Trainer.Resume(checkpoint, config, setup);
         CheckOutputs(outPath, logPath, pr.GetValue(o.Force));
         if (config.CheckpointDir is string ckDir) OutputFiles.CheckFolder("--checkpoint-dir", ckDir);
         if (checkpoint is not null)

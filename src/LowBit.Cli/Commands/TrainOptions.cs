@@ -40,8 +40,10 @@ internal sealed class TrainOptions
     public IEnumerable<Symbol> All =>
     [
         Model, Dataset, Validation, Out, Force, Log, Epochs, Batch, Optimizer, Lr, Momentum, WeightDecay, Schedule, Warmup, StepEvery, Gamma,
-        LabelSmoothing, GradClip, Augment, Seed, Threads, CheckpointDir, CheckpointEvery, MaxSteps, MaxVal, Attention, Resume,
+        LabelSmoothing, GradClip, Augment, Seed, Threads, CheckpointDir, CheckpointEvery, MaxSteps, MaxVal, Attention, Resume, .. Alignment.All,
     ];
+
+    public AlignmentOptions Alignment { get; } = new();
 
     private static Option<int?> Positive(string name, string description) => CommonOptions.AtLeast(name, 1, description);
 

@@ -71,6 +71,8 @@ public sealed class QuantizedModel
         if (hash != manifest.Source.ModelHash)
             throw new LowBitException(ErrorKind.InvalidInput,
                 $"{source} was made from a different model (hash {manifest.Source.ModelHash[..12]}…, this one {hash[..12]}…)");
+        if (manifest.Training is { } trained)
+            throw new LowBitException(ErrorKind.InvalidInput, $"{source}: the weights and scales were trained ({trained.Method} quantization-aware training), which a manifest does not replay; load the quantized model file itself");
         if (manifest.Config.Algorithm is { } alg)
             throw new LowBitException(ErrorKind.InvalidInput, $"{source}: the weights were chosen by {alg.Name} from calibration data, which a manifest does not replay; load the quantized model file itself");
         var config = ManifestJson.ToConfig(manifest.Config);

@@ -35,9 +35,10 @@ public class QatCommandTests : IDisposable
     }
 
     [CommittedModelFact]
-    public void Qat_WithTeacherAndPact_RecordsThem()
+    public void Qat_WithTeacherGuideAndPact_RunsAndRecordsThem()
     {
-        var r = CliHarness.Run(Args("p.onnx", "--method", "pact", "--teacher", Model, "--distill-weight", "0.7", "--temperature", "2"));
+        var r = CliHarness.Run(Args("p.onnx", "--method", "pact", "--teacher", Model, "--distill-weight", "0.7", "--temperature", "2",
+            "--guide", Model, "--align", "block2.relu2=block2.relu2", "--align-weight", "0.5"));
         Assert.True(r.Code == 0, r.Err);
         var j = r.Json();
         Assert.Equal("pact", j.GetProperty("method").GetString());
@@ -49,6 +50,9 @@ public class QatCommandTests : IDisposable
     [InlineData(2, "--distill-weight", "give --teacher FILE", "--distill-weight", "0.3")]
     [InlineData(2, "--distill-weight", "must be in [0, 1]", "--teacher", "TEACHER", "--distill-weight", "1.5")]
     [InlineData(3, "--teacher", "file not found", "--teacher", "/nonexistent/t.onnx")]
+    [InlineData(2, "--align", "need --guide FILE", "--align", "x=y")]
+    [InlineData(2, "--align", "the model has no value 'nope'", "--guide", "TEACHER", "--align", "nope=block2.relu2")]
+    [InlineData(2, "--align", "expected STUDENT=GUIDE", "--guide", "TEACHER", "--align", "block2.relu2")]
     [InlineData(2, "--weights", "needs a fixed grid", "--weights", "kmeans4")]
     public void Qat_BadInput_OneLineErrorAndNothingWritten(int code, string _, string message, params string[] more)
     {

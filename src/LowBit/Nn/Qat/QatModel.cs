@@ -115,9 +115,11 @@ public sealed class QatModel
     }
 
     /// <summary>The trained quantized model: the prepared float graph with the trained weights and biases, quantized with the
-    /// trained scales (and the initial zero points) by the post-training pipeline. Its manifest records the source
-    /// model's hash as the trained graph's (a manifest cannot replay training; load the file itself).</summary>
-    public QuantizedModel Export()
+    /// trained scales (and the initial zero points) by the post-training pipeline. Its manifest names the float model and
+    /// the post-training calibration it started from, the configuration asked for, and <paramref name="training"/>, how it was
+    /// trained (a
+    /// manifest cannot replay training: <see cref="QuantizedModel.Load(string, Graph.Graph)"/> refuses it).</summary>
+    public QuantizedModel Export(TrainingInfo training)
     {
         var trained = Quantization.Prepare.GraphCopy.Of(prepared);
         foreach (var name in prepared.Initializers.Keys.ToList())
@@ -126,6 +128,13 @@ public sealed class QatModel
         // Weights whose scale follows them (BitNet) are left out: the pipeline chooses it from the trained weights with the same rule.
         foreach (var (name, site) in qat.Weights.Where(w => w.Value.ScaleFrom.Length == 0)) stored[name] = QatGraph.Trained(site, qat.Graph);
         foreach (var (root, site) in qat.Activations) stored[root] = QatGraph.Trained(site, qat.Graph);
-        return QuantizePipeline.Run(trained, exportConfig, null, null, CalibrationOptions.Default, new QdqParams.Stored(stored), sourcePath);
+        var q = QuantizePipeline.Run(trained, exportConfig, null, null, CalibrationOptions.Default, new QdqParams.Stored(stored), sourcePath);
+        var start = Initial.Manifest;
+        var manifest = q.Manifest with
+        {
+            Source = start.Source, Config = start.Config, Calibration = start.Calibration, Transforms = start.Transforms,
+            Training = training,
+        };
+        return new QuantizedModel(q.Graph, manifest);
     }
 }

@@ -15,7 +15,7 @@ public sealed partial class Trainer
     /// identity field (<see cref="TrainingConfig.IdentityFields"/>) must match, and the model built for the data must
     /// have the checkpoint's inputs, outputs and parameter shapes; otherwise a one-line error says what differs.
     /// </summary>
-    public static Trainer Resume(LoadedCheckpoint checkpoint, TrainingConfig? requested = null)
+    public static Trainer Resume(LoadedCheckpoint checkpoint, TrainingConfig? requested = null, TrainerSetup? setup = null)
     {
         var config = requested ?? checkpoint.Config;
         config.Validate();
@@ -26,10 +26,10 @@ public sealed partial class Trainer
         var graph = ModelZoo.Build(config.Model, data.ModelOptions(config.Seed));
         CheckSameModel(checkpoint, graph);
         data.CheckModel(graph);
-        return new Trainer(config, data, graph, checkpoint);
+        return new Trainer(config, data, graph, checkpoint, setup);
     }
 
-    /// <summary>As <see cref="Resume(LoadedCheckpoint, TrainingConfig?)"/> from a checkpoint folder or directory.</summary>
+    /// <summary>As <see cref="Resume(LoadedCheckpoint, TrainingConfig?, TrainerSetup?)"/> from a checkpoint folder or directory.</summary>
     public static Trainer Resume(string dir, TrainingConfig? requested = null) => Resume(Checkpoint.Load(dir), requested);
 
     private static LowBitException Incompatible(LoadedCheckpoint c, string what) =>

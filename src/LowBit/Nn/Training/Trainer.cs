@@ -56,6 +56,7 @@ public sealed partial class Trainer
 
     private readonly TrainerSetup setup;
     private readonly Session? teacher;
+    private readonly TrainingSession? guide;
 
     private Trainer(TrainingConfig config, TrainingData data, Graph.Graph graph, LoadedCheckpoint? resume, TrainerSetup? setup = null)
     {
@@ -77,6 +78,11 @@ public sealed partial class Trainer
             ? new Sgd(graph, new SgdOptions(config.LearningRate, config.Momentum, nesterov: config.Nesterov, weightDecay: config.WeightDecay), parameters, noDecay)
             : new AdamW(graph, new AdamWOptions(config.LearningRate, config.Momentum, config.Beta2, weightDecay: config.WeightDecay), parameters, noDecay);
         if (this.setup.Teacher is { } t) teacher = new Session(t, new SessionOptions(config.Threads));
+        if (this.setup.Guide is { } gd)
+        {
+            CheckAlignment(graph, gd, this.setup.Align);
+            guide = new TrainingSession(gd, new SessionOptions(config.Threads));
+        }
         schedule = LearningRates.For(config, StepsPerEpoch);
         position = new TrainingPosition(0, 0, 0, EpochProgress.Empty);
         Log = new TrainingLog
@@ -89,18 +95,18 @@ public sealed partial class Trainer
 
     /// <summary>Opens the data, builds the model it implies (input shape and classes, or vocabulary and context) and
     /// checks that they fit.</summary>
-    public static Trainer Create(TrainingConfig config)
+    public static Trainer Create(TrainingConfig config, TrainerSetup? setup = null)
     {
         config.Validate();
         var data = TrainingData.Open(config);
         var graph = ModelZoo.Build(config.Model, data.ModelOptions(config.Seed));
         data.CheckModel(graph);
-        return new Trainer(config, data, graph, null);
+        return new Trainer(config, data, graph, null, setup);
     }
 
     /// <summary>A trainer for a given graph (an imported model, or a quantization-aware training graph) on the data
     /// <paramref name="config"/> names; <paramref name="setup"/> chooses the parameters, a teacher and a post-step hook.
-    /// Checkpoints are written as for zoo models, but <see cref="Resume(LoadedCheckpoint, TrainingConfig?)"/> rebuilds zoo
+    /// Checkpoints are written as for zoo models, but <see cref="Resume(LoadedCheckpoint, TrainingConfig?, TrainerSetup?)"/> rebuilds zoo
     /// models only.</summary>
     public static Trainer ForGraph(TrainingConfig config, Graph.Graph graph, TrainerSetup? setup = null)
     {
@@ -170,16 +176,22 @@ public sealed partial class Trainer
         double lr = schedule.At(step);
         optimizer.LearningRate = lr;
         session.Reseed(StepSeed(Config.Seed, step));
-        var logits = session.Forward(new Dictionary<string, Tensor> { [inputName] = batch.Inputs }, training: true)[outputName];
+        var outputs = session.Forward(new Dictionary<string, Tensor> { [inputName] = batch.Inputs }, training: true,
+            guide is null ? null : setup.Align.Select(a => a.Student));
+        var logits = outputs[outputName];
         var loss = Losses.CrossEntropy(logits, batch.Targets, Config.LabelSmoothing);
         if (teacher is not null) loss = Distill(loss, logits, batch.Inputs);
+        var outputGrads = new Dictionary<string, Tensor> { [outputName] = loss.Gradient };
+        if (guide is not null) loss = AlignTo(loss, outputs, batch.Inputs, outputGrads);
         if (!double.IsFinite(loss.Value))
         {
             session.ClearTape();
             throw NonFinite("the loss", loss.Value, step + 1, epoch, batch.Index);
         }
-        var grads = session.Backward(new Dictionary<string, Tensor> { [outputName] = loss.Gradient }, optimizer.ParameterNames);
+        var grads = session.Backward(outputGrads, optimizer.ParameterNames);
         session.ClearTape();
+        if (setup.GradientFilter is { } filter)
+            foreach (var name in grads.Keys.ToList()) grads[name] = filter(name, grads[name]);
         double norm;
         if (Config.GradClip > 0) (norm, grads) = GradientClipping.ClipByGlobalNorm(grads, Config.GradClip);
         else norm = GradientClipping.GlobalNorm(grads);
@@ -218,6 +230,39 @@ public sealed partial class Trainer
         System.Numerics.Tensors.TensorPrimitives.Multiply(task.Gradient.AsReadOnlySpan<float>(), 1 - a, g.AsSpan<float>());
         System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(kd.Gradient.AsReadOnlySpan<float>(), a, g.AsReadOnlySpan<float>(), g.AsSpan<float>());
         return new LossResult((1 - a) * task.Value + a * kd.Value, g);
+    }
+
+    /// <summary>Adds λ·Σ (1 − CKA(student value, guide value)) to the loss and each term's gradient to its student value.</summary>
+    private LossResult AlignTo(LossResult loss, Dictionary<string, Tensor> outputs, Tensor inputs, Dictionary<string, Tensor> outputGrads)
+    {
+        var g = setup.Guide!;
+        var reps = guide!.Forward(new Dictionary<string, Tensor> { [g.Inputs[0].Name] = inputs }, training: false, setup.Align.Select(a => a.Guide));
+        double total = loss.Value;
+        float w = (float)setup.AlignmentWeight;
+        foreach (var (student, target) in setup.Align)
+        {
+            var a = Alignment.Cka(outputs[student], reps[target]);
+            total += w * a.Value;
+            var d = a.Gradient.AsSpan<float>();
+            System.Numerics.Tensors.TensorPrimitives.Multiply(d, w, d);
+            if (outputGrads.TryGetValue(student, out var prev))
+                System.Numerics.Tensors.TensorPrimitives.Add(prev.AsReadOnlySpan<float>(), d, d);
+            outputGrads[student] = a.Gradient;
+        }
+        return new LossResult(total, outputGrads[outputName]);
+    }
+
+    /// <summary>Every aligned name must be a value of its graph.</summary>
+    private static void CheckAlignment(Graph.Graph student, Graph.Graph guide, IReadOnlyList<(string Student, string Guide)> pairs)
+    {
+        if (pairs.Count == 0) throw new LowBitException(ErrorKind.Usage, "--guide needs at least one --align STUDENT=GUIDE pair of value names (lowbit inspect lists them)");
+        foreach (var (s, gd) in pairs)
+        {
+            if (!student.Nodes.Any(n => n.Outputs.Contains(s)))
+                throw new LowBitException(ErrorKind.Usage, $"--align {s}={gd}: the model has no value '{s}' computed by a node (lowbit inspect lists them)");
+            if (!guide.Nodes.Any(n => n.Outputs.Contains(gd)))
+                throw new LowBitException(ErrorKind.Usage, $"--align {s}={gd}: the guide has no value '{gd}' computed by a node (lowbit inspect lists them)");
+        }
     }
 
     private LowBitException NonFinite(string what, double value, long step, int epoch, int batch) =>

@@ -22,7 +22,15 @@ public sealed record QuantManifest(
 
     /// <summary>What SmoothQuant, RepQuant and rotation changed, per activation (null when none ran).</summary>
     public IReadOnlyList<Algorithms.TransformEntry>? Transforms { get; init; }
+
+    /// <summary>Quantization-aware training that chose the weights and scales (null for post-training quantization).</summary>
+    public TrainingInfo? Training { get; init; }
 }
+
+/// <summary>How a quantization-aware-trained model was trained (<c>lowbit qat</c>): method, data, schedule, teacher, and
+/// the validation top-1 of the fake-quantized graph at the end (null without validation data).</summary>
+public sealed record TrainingInfo(string Method, string TrainData, int Epochs, long Steps, int BatchSize, double LearningRate,
+    string? Teacher, double? DistillationWeight, double? Temperature, double? ValidationTop1);
 
 /// <summary>The float model: content hash (<c>ModelHash</c>), file when known, opset, IR, parameter count and bytes.</summary>
 public sealed record SourceInfo(string ModelHash, string? Path, long Opset, long IrVersion, long Parameters, long InitializerBytes);

@@ -34,6 +34,8 @@ public sealed class QatModelTests
                 activations: new ActivationQuantConfig(FormatTable.Get(activations))), method,
             Enumerable.Range(0, calibrate).Select(i => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { [model.Inputs[0].Name] = Images(data, i, 1) }));
 
+    internal static TrainingInfo Info(QatModel qat) => new(qat.Method.ToString().ToLowerInvariant(), "test", 0, 0, 0, 0, null, null, null, null);
+
     private static Tensor Run(Graph.Graph g, Tensor x) =>
         new Session(g).Run(new Dictionary<string, Tensor> { [g.Inputs[0].Name] = x })[g.Outputs[0].Name];
 
@@ -54,7 +56,7 @@ public sealed class QatModelTests
         var x = Images(data, 500, 32);
         var initial = Run(qat.Initial.Graph, x);
         var training = Run(qat.TrainingGraph, x);
-        var exported = Run(qat.Export().Graph, x);
+        var exported = Run(qat.Export(QatModelTests.Info(qat)).Graph, x);
         // Same codes, same float32 arithmetic up to summation order of the float convolutions (1e-4 relative).
         TensorAssert.Close(initial, training, 1e-4, 1e-4);
         TensorAssert.Close(initial, exported, 1e-4, 1e-4);
@@ -78,8 +80,28 @@ public sealed class QatModelTests
         }
         var x = Images(data, 600, 32);
         var training = Run(g, x);
-        var q = qat.Export();
+        var q = qat.Export(QatModelTests.Info(qat));
         TensorAssert.Close(training, Run(q.Graph, x), 1e-4, 1e-4);
         TensorAssert.Close(training, RunOrt(q.Graph, x), 1e-3, 1e-3);
+    }
+
+    [Fact]
+    public void Export_Manifest_NamesTheFloatModelAndRefusesReplay()
+    {
+        var (model, data) = Load();
+        var qat = Prepare(model, data, "int8", "uint8", QatMethod.Pact);
+        var q = qat.Export(Info(qat));
+        Assert.Equal("pact", q.Manifest.Training!.Method);
+        Assert.Equal(qat.Initial.Manifest.Source, q.Manifest.Source);
+        var dir = Directory.CreateTempSubdirectory("lowbit-qat-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "q.onnx");
+            q.Save(path);
+            var e = Assert.Throws<LowBitException>(() => QuantizedModel.Load(QuantizedModel.ManifestPathFor(path), model));
+            Assert.Contains("quantization-aware training", e.Message);
+            Assert.Equal("pact", QuantizedModel.ReadManifest(QuantizedModel.ManifestPathFor(path)).Training!.Method);
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

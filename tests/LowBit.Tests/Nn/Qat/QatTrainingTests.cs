@@ -33,7 +33,7 @@ public sealed class QatTrainingTests(ITestOutputHelper output)
             validationDataset: "none", maxStepsPerEpoch: 30, recipe: TrainingDefaults.QuantizationAware);
         var trainer = Trainer.ForGraph(config, qat.TrainingGraph, new TrainerSetup { Parameters = qat.Parameters, AfterStep = qat.ClampScales });
         trainer.Run();
-        double before = Accuracy(qat.Initial.Graph, data), after = Accuracy(qat.Export().Graph, data), fp = Accuracy(model, data);
+        double before = Accuracy(qat.Initial.Graph, data), after = Accuracy(qat.Export(QatModelTests.Info(qat)).Graph, data), fp = Accuracy(model, data);
         output.WriteLine($"float {fp:P2}, W4A4 nearest {before:P2}, after 30 LSQ steps {after:P2}");
         Assert.True(after >= before + 0.01, $"W4A4 {before:P2} → {after:P2} after 30 steps (float {fp:P2})");
         Assert.All(qat.ScaleNames, n => Assert.NotEqual(scalesBefore[n], qat.TrainingGraph.Initializers[n].ToFloatArray()));
