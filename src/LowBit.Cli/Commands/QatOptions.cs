@@ -29,7 +29,7 @@ internal sealed class QatOptions
     public Option<int?> Seed { get; } = new("--seed") { Description = "Seed of shuffling and augmentation (default 0)", HelpName = "N" };
     public Option<int?> MaxSteps { get; } = CommonOptions.AtLeast("--max-steps", 1, "At most N steps per epoch (smoke runs)");
     public Option<int?> MaxVal { get; } = CommonOptions.AtLeast("--max-val", 1, "Validate and measure the final accuracies on at most N samples (smoke runs)");
-    public Option<string?> Retrain { get; } = new("--retrain") { Description = "Which quantized weights train: all (default), salient-layers:F (the fraction F of weight tensors with the largest saliency Σ|∂L/∂w·w|) or salient-weights:F (the fraction F of weight elements)", HelpName = "SCOPE" };
+    public Option<string?> Retrain { get; } = new("--retrain") { Description = "Which quantized weights train: all (default), salient-layers:F (the fraction F of weight tensors with the largest saliency Σ|∂L/∂w·w|) salient-weights:F (the fraction F of weight elements) or random-weights:F (F drawn at random, the control)", HelpName = "SCOPE" };
     public Option<int?> SaliencyBatches { get; } = CommonOptions.AtLeast("--saliency-batches", 1, "Training batches the saliency of --retrain is measured on (default 8)");
     public Option<string?> Log { get; } = new("--log") { Description = "JSON training log (default: OUT without .onnx + .train.json)", HelpName = "FILE" };
 

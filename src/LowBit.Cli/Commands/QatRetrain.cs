@@ -15,7 +15,7 @@ internal sealed record QatRetrainInfo(string Mode, double Fraction, int Saliency
     IReadOnlyList<QatRetrainedLayer> Layers);
 
 /// <summary>
-/// <c>lowbit qat --retrain all|salient-layers:F|salient-weights:F</c>: saliency-aware partial retraining
+/// <c>lowbit qat --retrain all|salient-layers:F|salient-weights:F|random-weights:F</c>: saliency-aware partial retraining
 /// (<see cref="PartialRetraining"/>, <see cref="Saliency"/>). Saliency is measured on the training graph before the first
 /// step, over the first <c>--saliency-batches</c> training batches.
 /// </summary>
@@ -33,7 +33,8 @@ internal static class QatRetrain
         {
             "salient-layers" => RetrainScope.SalientLayers,
             "salient-weights" => RetrainScope.SalientWeights,
-            _ => throw new LowBitException(ErrorKind.Usage, $"--retrain {spec}: unknown scope; use all, salient-layers:F or salient-weights:F (F in (0, 1])"),
+            "random-weights" => RetrainScope.RandomWeights,
+            _ => throw new LowBitException(ErrorKind.Usage, $"--retrain {spec}: unknown scope; use all, salient-layers:F, salient-weights:F or random-weights:F (F in (0, 1])"),
         };
         if (colon < 0 || !double.TryParse(s[(colon + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double f))
             throw new LowBitException(ErrorKind.Usage, $"--retrain {spec}: give the fraction, e.g. {kind}:0.25 (F in (0, 1])");
@@ -47,7 +48,7 @@ internal static class QatRetrain
         return ProgressDisplay.Run(ctx, progress =>
         {
             var scores = Saliency.Measure(qat, training, batches, ctx.Cancellation, (d, t) => progress.Report("saliency", d, t));
-            return PartialRetraining.Select(qat.TrainingGraph, Saliency.QuantizedWeights(qat.TrainingGraph), scores, selection);
+            return PartialRetraining.Select(qat.TrainingGraph, Saliency.QuantizedWeights(qat.TrainingGraph), scores, selection, training.Seed);
         });
     }
 

@@ -4,7 +4,7 @@ namespace LowBit.Cli.Tests.Commands;
 
 /// <summary><c>lowbit qat --retrain</c> (saliency-aware partial retraining) on the committed fashion-cnn and fashion-mnist-1k,
 /// three steps: the selection in the JSON result, and the frozen layers' weights in the exported file equal to full QAT's
-/// start (post-training quantization with the same flags, STE so that no scale moves).</summary>
+/// start (post-training quantization with the same flags, STE so that no scale moves, unpacked codes to compare).</summary>
 public class QatRetrainTests : IDisposable
 {
     private readonly CliHarness h = new();
@@ -20,7 +20,7 @@ public class QatRetrainTests : IDisposable
     [CommittedModelFact]
     public void Qat_SalientLayers_RecordsTheSelectionAndLeavesFrozenLayersAtTheirStart()
     {
-        var r = CliHarness.Run(Args("l.onnx", "--retrain", "salient-layers:0.5", "--method", "ste"));
+        var r = CliHarness.Run(Args("l.onnx", "--retrain", "salient-layers:0.5", "--method", "ste", "--pack", "false"));
         Assert.True(r.Code == 0, r.Err);
         var rt = r.Json().GetProperty("retrain");
         Assert.Equal("salient-layers:0.5", rt.GetProperty("mode").GetString());
@@ -37,7 +37,7 @@ public class QatRetrainTests : IDisposable
 
         // The post-training file with the same flags: frozen layers' quantized weights are identical, trained ones differ.
         var q = CliHarness.Run(["quantize", Model, "--out", h.PathOf("ptq.onnx"), "--weights", "int2", "--activations", "uint8",
-            "--calib-data", "fashion-mnist-1k", "--calib-samples", "32", "--threads", "2"]);
+            "--calib-data", "fashion-mnist-1k", "--calib-samples", "32", "--threads", "2", "--pack", "false"]);
         Assert.True(q.Code == 0, q.Err);
         var ptq = Onnx.OnnxImporter.Load(h.PathOf("ptq.onnx"));
         var qat = Onnx.OnnxImporter.Load(h.PathOf("l.onnx"));
@@ -63,6 +63,7 @@ public class QatRetrainTests : IDisposable
     [Theory]
     [InlineData("salient-neurons:0.5", "unknown scope")]
     [InlineData("salient-layers", "give the fraction")]
+    [InlineData("random-weights", "give the fraction")]
     [InlineData("salient-weights:1.5", "must be in (0, 1]")]
     [InlineData("salient-weights:0", "must be in (0, 1]")]
     public void Qat_BadRetrain_OneLineUsageError(string spec, string message)

@@ -12,6 +12,8 @@ internal enum RetrainScope
     SalientLayers,
     /// <summary>The ⌈F·N⌉ weight elements (of N, across all quantized tensors) with the largest saliency.</summary>
     SalientWeights,
+    /// <summary>⌈F·N⌉ weight elements drawn uniformly at random (seeded): the control for <see cref="SalientWeights"/>.</summary>
+    RandomWeights,
 }
 
 /// <summary>A retraining scope and its fraction F in (0, 1] (1 for <see cref="RetrainScope.All"/>).</summary>
@@ -34,6 +36,7 @@ internal sealed record RetrainSelection
     {
         RetrainScope.SalientLayers => FormattableString.Invariant($"salient-layers:{Fraction:0.###}"),
         RetrainScope.SalientWeights => FormattableString.Invariant($"salient-weights:{Fraction:0.###}"),
+        RetrainScope.RandomWeights => FormattableString.Invariant($"random-weights:{Fraction:0.###}"),
         _ => "all",
     };
 }
@@ -67,8 +70,10 @@ internal sealed class PartialRetraining
     }
 
     /// <summary>Selects from <paramref name="scores"/> (weight name → S per element); ties go to the earlier element.
-    /// <paramref name="g"/> gives the start values of partly trained tensors.</summary>
-    public static PartialRetraining Select(Graph.Graph g, IReadOnlyList<string> weights, IReadOnlyDictionary<string, float[]> scores, RetrainSelection selection)
+    /// <paramref name="g"/> gives the start values of partly trained tensors; <paramref name="seed"/> draws
+    /// <see cref="RetrainScope.RandomWeights"/>.</summary>
+    public static PartialRetraining Select(Graph.Graph g, IReadOnlyList<string> weights, IReadOnlyDictionary<string, float[]> scores, RetrainSelection selection,
+        int seed = 0)
     {
         var total = weights.ToDictionary(w => w, w => scores[w].Sum(v => (double)v), StringComparer.Ordinal);
         var chosen = weights.ToDictionary(w => w, _ => (bool[]?)null, StringComparer.Ordinal);
@@ -82,8 +87,11 @@ internal sealed class PartialRetraining
                 foreach (var w in weights.Select((w, i) => (w, i)).OrderByDescending(p => total[p.w]).ThenBy(p => p.i).Take(k).Select(p => p.w))
                     chosen[w] = Enumerable.Repeat(true, scores[w].Length).ToArray();
                 break;
-            case RetrainScope.SalientWeights:
+            case RetrainScope.SalientWeights or RetrainScope.RandomWeights:
+                var rng = new Random(seed);
                 var all = weights.SelectMany((w, t) => scores[w].Select((s, i) => (s, t, i))).ToArray();
+                if (selection.Scope == RetrainScope.RandomWeights)
+                    for (int e = 0; e < all.Length; e++) all[e].s = rng.NextSingle();
                 long n = (long)Math.Ceiling(selection.Fraction * all.Length - 1e-9);
                 foreach (var w in weights) chosen[w] = new bool[scores[w].Length];
                 foreach (var (_, t, i) in all.OrderByDescending(e => e.s).ThenBy(e => e.t).ThenBy(e => e.i).Take((int)n))

@@ -60,6 +60,23 @@ public sealed class PartialRetrainingTests
         Assert.Equal([-1f, 100.3f, -1f, 100.2f], g.Initializers["a"].ToFloatArray());
     }
 
+    [Fact]
+    public void Select_RandomWeights_TakesTheSameCountByASeededDraw()
+    {
+        var scores = new Dictionary<string, float[]> { ["a"] = Enumerable.Range(0, 600).Select(i => (float)i).ToArray(), ["b"] = new float[400] };
+        var g = new ModelGraph();
+        g.Initializers["a"] = Tensor.Zeros(DType.Float32, [600]);
+        g.Initializers["b"] = Tensor.Zeros(DType.Float32, [400]);
+        var salient = PartialRetraining.Select(g, ["a", "b"], scores, new RetrainSelection(RetrainScope.SalientWeights, 0.25));
+        var random = PartialRetraining.Select(g, ["a", "b"], scores, new RetrainSelection(RetrainScope.RandomWeights, 0.25), seed: 1);
+        var again = PartialRetraining.Select(g, ["a", "b"], scores, new RetrainSelection(RetrainScope.RandomWeights, 0.25), seed: 1);
+        Assert.Equal([250, 0], salient.Layers.Select(l => l.Retrained));
+        Assert.Equal(250, random.RetrainedWeights);
+        // Uniform over 1000 elements: b's share is hypergeometric, mean 100, sd ≈ 8.4; 60..140 is beyond 4.7 sd.
+        Assert.InRange(random.Layers[1].Retrained, 60, 140);
+        Assert.Equal(random.Layers.Select(l => l.Retrained), again.Layers.Select(l => l.Retrained));
+    }
+
     [Theory]
     [InlineData(true, 0.5)]
     [InlineData(false, 0.1)]
