@@ -32,7 +32,7 @@ internal static class QatCommand
     public static Command Create(Func<ParseResult, CliContext> context)
     {
         var o = new QatOptions();
-        var cmd = new Command("qat", "Quantization-aware training of a float ONNX classifier (LSQ, PACT or STE, optional distillation); writes QDQ ONNX like quantize");
+        var cmd = new Command("qat", "Quantization-aware training of a float ONNX classifier (LSQ, PACT, STE or BitNet; distillation, alignment, partial retraining); writes QDQ ONNX like quantize");
         foreach (var s in o.All) SensitivityCommand.Add(cmd, s);
         cmd.SetAction(pr => Execute(context(pr), o, pr));
         return cmd;

@@ -14,6 +14,9 @@ internal sealed class QatOptions
     public const int DefaultCalibSamples = 512;
 
     public QuantizeOptions Quantize { get; } = new();
+
+    public QatOptions() =>
+        Quantize.CalibSamples.Description = $"Calibration samples of the post-training start, the first N of --calib-data (default {DefaultCalibSamples})";
     public AlignmentOptions Alignment { get; } = new();
     public Option<string> Dataset { get; } = new("--dataset", "-d") { Description = "Labelled training data spec (fashion-mnist, images=DIR, idx=...; docs/cli.md)", HelpName = "SPEC", Required = true };
     public Option<string?> Validation { get; } = new("--validation") { Description = "Validation data spec, or none (default: fashion-mnist → fashion-mnist:test); the final accuracies are measured on it", HelpName = "SPEC" };
@@ -23,6 +26,7 @@ internal sealed class QatOptions
     public Option<double?> Temperature { get; } = CommonOptions.Number("--temperature", 0, exclusive: true, "τ, the distillation temperature (default 4)", "T");
     public Option<int?> Epochs { get; } = CommonOptions.AtLeast("--epochs", 1, "Epochs (default 3)");
     public Option<int?> Batch { get; } = CommonOptions.AtLeast("--batch", 1, "Batch size (default 128)");
+    public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "sgd (default, Nesterov momentum 0.9) or adamw (transformers)", HelpName = "sgd|adamw" };
     public Option<double?> Lr { get; } = CommonOptions.Number("--lr", 0, exclusive: true, "Peak learning rate (default 0.001, SGD with Nesterov momentum, cosine decay)", "X");
     public Option<double?> WeightDecay { get; } = CommonOptions.Number("--weight-decay", 0, exclusive: false, "L2 weight decay (default 1e-4; never on biases and scales)", "X");
     public Option<string?> Augment { get; } = new("--augment") { Description = "Random crop + flip on training images: on (default) or off", HelpName = "on|off" };
@@ -39,7 +43,7 @@ internal sealed class QatOptions
         Quantize.Weights, Quantize.Granularity, Quantize.Scheme, Quantize.WeightRange, Quantize.Activations, Quantize.ActivationScheme,
         Quantize.Calibration, Quantize.CalibData, Quantize.CalibSamples, Quantize.Algorithm, Quantize.Iterations, Quantize.Exclude, Quantize.Recipe,
         Quantize.ReduceRange, Quantize.Pack, Quantize.Opset,
-        Epochs, Batch, Lr, WeightDecay, Augment, Seed, Quantize.Threads, MaxSteps, MaxVal, Log, Retrain, SaliencyBatches, .. Alignment.All,
+        Epochs, Batch, Optimizer, Lr, WeightDecay, Augment, Seed, Quantize.Threads, MaxSteps, MaxVal, Log, Retrain, SaliencyBatches, .. Alignment.All,
     ];
 
     public static QatMethod ParseMethod(string? s) => s?.Trim().ToLowerInvariant() switch
@@ -53,6 +57,13 @@ internal sealed class QatOptions
 
     public TrainingConfig ToTrainingConfig(ParseResult pr, string label) => new(label, pr.GetValue(Dataset)!,
         epochs: pr.GetValue(Epochs), batchSize: pr.GetValue(Batch), learningRate: pr.GetValue(Lr), weightDecay: pr.GetValue(WeightDecay),
+        optimizer: pr.GetValue(Optimizer) switch
+        {
+            null => null,
+            "sgd" => OptimizerKind.Sgd,
+            "adamw" => OptimizerKind.AdamW,
+            var x => throw new LowBitException(ErrorKind.Usage, $"--optimizer {x}: use sgd or adamw"),
+        },
         augment: pr.GetValue(Augment) switch
         {
             null => null,

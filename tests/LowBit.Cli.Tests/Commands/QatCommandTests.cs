@@ -50,6 +50,7 @@ public class QatCommandTests : IDisposable
     [InlineData(2, "--distill-weight", "give --teacher FILE", "--distill-weight", "0.3")]
     [InlineData(2, "--distill-weight", "must be in [0, 1]", "--teacher", "TEACHER", "--distill-weight", "1.5")]
     [InlineData(3, "--teacher", "file not found", "--teacher", "/nonexistent/t.onnx")]
+    [InlineData(2, "--optimizer", "--optimizer rmsprop: use sgd or adamw", "--optimizer", "rmsprop")]
     [InlineData(2, "--align", "need --guide FILE", "--align", "x=y")]
     [InlineData(2, "--align", "the model has no value 'nope'", "--guide", "TEACHER", "--align", "nope=block2.relu2")]
     [InlineData(2, "--align", "expected STUDENT=GUIDE", "--guide", "TEACHER", "--align", "block2.relu2")]

@@ -37,12 +37,11 @@ internal sealed class QatGraph
         // BitNet: every weight's scale follows its config's abs range (mean, or the Reloaded median) step by step.
         string WeightScaleFrom(WeightMark w) => method != QatMethod.BitNet ? ""
             : w.Config.Range == WeightRange.AbsMedian ? "absmedian" : "absmean";
-        var keptFloat = new HashSet<int>();
-        for (int i = 0; i < prepared.Nodes.Count; i++)
-            if (QdqRewriter.KeptFloatCompute(plan, prepared.Nodes[i])) keptFloat.Add(i);
         var g = Quantization.Prepare.GraphCopy.Of(prepared);
         var copyOf = new Dictionary<Node, Node>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < prepared.Nodes.Count; i++) copyOf[prepared.Nodes[i]] = g.Nodes[i];
+        var keptFloat = new HashSet<Node>(prepared.Nodes.Where(n => QdqRewriter.KeptFloatCompute(plan, n)).Select(n => copyOf[n]),
+            ReferenceEqualityComparer.Instance);
         foreach (var (name, t) in prepared.Initializers) g.Initializers[name] = t.Clone();
         g.Opsets[FakeQuantizeOp.Domain] = 1;
         string methodName = method.ToString().ToLowerInvariant();
@@ -72,8 +71,6 @@ internal sealed class QatGraph
         var producers = g.Producers();
         var consumers = g.Consumers();
         var outputs = new HashSet<string>(g.Outputs.Select(o => o.Name), StringComparer.Ordinal);
-        var index = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
-        for (int i = 0; i < g.Nodes.Count; i++) index[g.Nodes[i]] = i;
         foreach (var (root, members) in plan.Groups())
             foreach (var t in members)
             {
@@ -90,7 +87,7 @@ internal sealed class QatGraph
                     result = t;
                 }
                 else if (consumers.TryGetValue(t, out var readers))
-                    foreach (var r in readers.Where(r => !keptFloat.Contains(index[r])))
+                    foreach (var r in readers.Where(r => !keptFloat.Contains(r)))
                         for (int i = 0; i < r.Inputs.Count; i++)
                             if (r.Inputs[i] == t) r.Inputs[i] = result;
                 var node = Node(g, source, result, site, methodName, batchAxis: 0);
