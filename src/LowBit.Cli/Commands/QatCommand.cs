@@ -44,7 +44,7 @@ internal static class QatCommand
         string model = pr.GetValue(o.Quantize.Model)!, output = pr.GetValue(o.Quantize.Out)!;
         string manifest = QuantizedModel.ManifestPathFor(output);
         string logPath = pr.GetValue(o.Log) ?? TrainingLog.PathFor(output);
-        string? teacherPath = pr.GetValue(o.Teacher);
+        string? teacherPath = pr.GetValue(o.Distillation.Teacher);
         CheckPaths(model, output, manifest, logPath, teacherPath, pr.GetValue(o.Quantize.Force));
         var method = QatOptions.ParseMethod(pr.GetValue(o.Method));
         var retrain = QatRetrain.Parse(pr.GetValue(o.Retrain));
@@ -53,10 +53,9 @@ internal static class QatCommand
         QuantizePipeline.ThrowIfQuantized(graph, model);
         var input = ModelData.SingleInput(graph, model);
         var config = o.Quantize.ToConfig(pr, graph.Nodes.Select(n => n.OpType).ToHashSet(StringComparer.Ordinal));
-        var teacher = teacherPath is null ? null : OnnxImporter.Load(teacherPath);
+        var distill = o.Distillation.Apply(pr, new TrainerSetup());
+        var teacher = distill.Teacher;
         if (teacher is not null) ModelData.CheckSameInput(input, model, teacher, teacherPath!);
-        if (teacher is null && (pr.GetResult(o.DistillWeight) is not null || pr.GetResult(o.Temperature) is not null))
-            throw new LowBitException(ErrorKind.Usage, "--distill-weight and --temperature set distillation; give --teacher FILE (usually the float model)");
         var training = o.ToTrainingConfig(pr, Path.GetFileNameWithoutExtension(model));
         int threads = training.Threads;
         var warnings = new List<string>();
@@ -78,7 +77,7 @@ internal static class QatCommand
         var setup = new TrainerSetup
         {
             Parameters = qat.Parameters, NoWeightDecay = qat.ScaleNames.ToHashSet(StringComparer.Ordinal).Contains, AfterStep = qat.ClampScales,
-            Teacher = teacher, DistillationWeight = pr.GetValue(o.DistillWeight) ?? 0.5, Temperature = pr.GetValue(o.Temperature) ?? 4,
+            Teacher = teacher, DistillationWeight = distill.DistillationWeight, Temperature = distill.Temperature,
         };
         setup = o.Alignment.Apply(pr, setup);
         var partial = QatRetrain.Plan(ctx, qat, training, retrain, saliencyBatches);

@@ -18,12 +18,10 @@ internal sealed class QatOptions
     public QatOptions() =>
         Quantize.CalibSamples.Description = $"Calibration samples of the post-training start, the first N of --calib-data (default {DefaultCalibSamples})";
     public AlignmentOptions Alignment { get; } = new();
+    public DistillationOptions Distillation { get; } = new();
     public Option<string> Dataset { get; } = new("--dataset", "-d") { Description = "Labelled training data spec (fashion-mnist, images=DIR, idx=...; docs/cli.md)", HelpName = "SPEC", Required = true };
     public Option<string?> Validation { get; } = new("--validation") { Description = "Validation data spec, or none (default: fashion-mnist → fashion-mnist:test); the final accuracies are measured on it", HelpName = "SPEC" };
     public Option<string?> Method { get; } = new("--method") { Description = "ste (scales fixed), lsq (learned step sizes, default), pact (learned activation clipping) or bitnet (weight scales = mean |W| every step, or the median with --weight-range absmedian; use with --weights ternary)", HelpName = "METHOD" };
-    public Option<string?> Teacher { get; } = new("--teacher") { Description = "Distill from this model (usually the float model itself): loss = (1−α)·cross-entropy + α·τ²·KL", HelpName = "FILE" };
-    public Option<double?> DistillWeight { get; } = CommonOptions.Number("--distill-weight", 0, exclusive: false, "α, the weight of the distillation term in [0, 1] (default 0.5)", "A");
-    public Option<double?> Temperature { get; } = CommonOptions.Number("--temperature", 0, exclusive: true, "τ, the distillation temperature (default 4)", "T");
     public Option<int?> Epochs { get; } = CommonOptions.AtLeast("--epochs", 1, "Epochs (default 3)");
     public Option<int?> Batch { get; } = CommonOptions.AtLeast("--batch", 1, "Batch size (default 128)");
     public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "sgd (default, Nesterov momentum 0.9) or adamw (transformers)", HelpName = "sgd|adamw" };
@@ -39,7 +37,7 @@ internal sealed class QatOptions
 
     public IEnumerable<Symbol> All =>
     [
-        Quantize.Model, Quantize.Out, Quantize.Force, Dataset, Validation, Method, Teacher, DistillWeight, Temperature,
+        Quantize.Model, Quantize.Out, Quantize.Force, Dataset, Validation, Method, .. Distillation.All,
         Quantize.Weights, Quantize.Granularity, Quantize.Scheme, Quantize.WeightRange, Quantize.Activations, Quantize.ActivationScheme,
         Quantize.Calibration, Quantize.CalibData, Quantize.CalibSamples, Quantize.Algorithm, Quantize.Iterations, Quantize.Exclude, Quantize.Recipe,
         Quantize.ReduceRange, Quantize.Pack, Quantize.Opset,

@@ -49,7 +49,7 @@ internal static class TrainCommand
         ctx.Trace($"config {config.Hash()}: {config.IdentityJson()}");
 
         // Data and checkpoint compatibility first (their errors say more), then every output, all before the first step.
-        var setup = o.Alignment.Apply(pr, new TrainerSetup());
+        var setup = o.Alignment.Apply(pr, o.Distillation.Apply(pr, new TrainerSetup()));
         var trainer = checkpoint is null ? Trainer.Create(config, setup) : Trainer.Resume(checkpoint, config, setup);
         CheckOutputs(outPath, logPath, pr.GetValue(o.Force));
         if (config.CheckpointDir is string ckDir) OutputFiles.CheckFolder("--checkpoint-dir", ckDir);

@@ -40,10 +40,11 @@ internal sealed class TrainOptions
     public IEnumerable<Symbol> All =>
     [
         Model, Dataset, Validation, Out, Force, Log, Epochs, Batch, Optimizer, Lr, Momentum, WeightDecay, Schedule, Warmup, StepEvery, Gamma,
-        LabelSmoothing, GradClip, Augment, Seed, Threads, CheckpointDir, CheckpointEvery, MaxSteps, MaxVal, Attention, Resume, .. Alignment.All,
+        LabelSmoothing, GradClip, Augment, Seed, Threads, CheckpointDir, CheckpointEvery, MaxSteps, MaxVal, Attention, Resume, .. Distillation.All, .. Alignment.All,
     ];
 
     public AlignmentOptions Alignment { get; } = new();
+    public DistillationOptions Distillation { get; } = new();
 
     private static Option<int?> Positive(string name, string description) => CommonOptions.AtLeast(name, 1, description);
 

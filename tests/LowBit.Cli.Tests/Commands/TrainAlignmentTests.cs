@@ -2,7 +2,8 @@ using LowBit.Data;
 
 namespace LowBit.Cli.Tests.Commands;
 
-/// <summary><c>lowbit train --guide FILE --align STUDENT=GUIDE</c>: alignment to a guide network from the command line.</summary>
+/// <summary><c>lowbit train --guide FILE --align STUDENT=GUIDE</c> and <c>--teacher FILE</c>: alignment to a guide network
+/// and distillation from a teacher, from the command line.</summary>
 public class TrainAlignmentTests : IDisposable
 {
     private readonly CliHarness h = new();
@@ -15,15 +16,17 @@ public class TrainAlignmentTests : IDisposable
          "--threads", "1", "--checkpoint-dir", "none", "--out", h.PathOf("t.onnx"), .. more];
 
     [CommittedModelFact]
-    public void Train_WithGuide_TrainsAndWritesTheModel()
+    public void Train_WithGuideAndTeacher_TrainsAndWritesTheModel()
     {
-        var r = CliHarness.Run(Args("--guide", Guide, "--align", "block1.relu2=block1.relu2", "--align", "block2.relu2=block2.relu2", "--align-weight", "2"));
+        var r = CliHarness.Run(Args("--guide", Guide, "--align", "block1.relu2=block1.relu2", "--align", "block2.relu2=block2.relu2", "--align-weight", "2",
+            "--teacher", Guide, "--distill-weight", "0.3", "--temperature", "2"));
         Assert.True(r.Code == 0, r.Err);
         Assert.True(File.Exists(h.PathOf("t.onnx")));
     }
 
     [Theory]
     [InlineData("need --guide FILE", "--align", "a=b")]
+    [InlineData("give --teacher FILE", "--temperature", "3")]
     [InlineData("the guide has no value 'nope'", "--guide", "GUIDE", "--align", "block2.relu2=nope")]
     public void Train_BadAlignment_OneLineUsageError(string message, params string[] more)
     {

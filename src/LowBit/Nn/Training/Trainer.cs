@@ -101,6 +101,7 @@ public sealed partial class Trainer
         var data = TrainingData.Open(config);
         var graph = ModelZoo.Build(config.Model, data.ModelOptions(config.Seed));
         data.CheckModel(graph);
+        if (setup?.Teacher is { } t) data.CheckModel(t);
         return new Trainer(config, data, graph, null, setup);
     }
 
