@@ -24,7 +24,7 @@ internal sealed class QatGraph
     private const long MinOpset = 13;
 
     public required Graph.Graph Graph { get; init; }
-    /// <summary>Weight name → its fake-quant parameters.</summary>
+    /// <summary>Weight (and Add/Mul constant) name → its fake-quant parameters.</summary>
     public required IReadOnlyDictionary<string, FakeQuantSite> Weights { get; init; }
     /// <summary>Activation group root → its fake-quant parameters.</summary>
     public required IReadOnlyDictionary<string, FakeQuantSite> Activations { get; init; }
@@ -49,21 +49,35 @@ internal sealed class QatGraph
         var weights = new Dictionary<string, FakeQuantSite>(StringComparer.Ordinal);
         var scaleUsed = new Dictionary<string, string>(StringComparer.Ordinal);
         var head = new List<Node>();
-        foreach (var (name, mark) in plan.Weights)
+        // Every reader of initializer `name` reads its fake-quantized value instead.
+        Node ReadThrough(string name, FakeQuantSite site)
         {
-            var qp = p.Weights[name];
-            CheckTrainable(name, qp, method);
-            var site = Site(g, name, qp) with { ScaleFrom = WeightScaleFrom(mark) };
             weights[name] = site;
             string fq = g.UniqueName(name + ".qat");
             foreach (var n in g.Nodes)
                 for (int i = 0; i < n.Inputs.Count; i++)
                     if (n.Inputs[i] == name) n.Inputs[i] = fq;
-            var node = Node(g, name, fq, site, methodName, batchAxis: -1);
+            return Node(g, name, fq, site, methodName, batchAxis: -1);
+        }
+        foreach (var (name, mark) in plan.Weights)
+        {
+            var qp = p.Weights[name];
+            CheckTrainable(name, qp, method);
+            var site = Site(g, name, qp) with { ScaleFrom = WeightScaleFrom(mark) };
+            var node = ReadThrough(name, site);
             // The scales in use: a bias fake quantizer multiplies them (they differ from the initializer when recomputed).
             if (site.ScaleFrom.Length > 0) node.Outputs.Add(g.UniqueName(name + ".qat_scale_used"));
             head.Add(node);
             scaleUsed[name] = node.Outputs.Count > 1 ? node.Outputs[1] : site.Scale;
+        }
+
+        // Add/Mul constants (a MatMul's bias added after it, the attention scale) are stored with the activation format;
+        // they train like weights, their scales fixed or learned as the method says.
+        foreach (var (name, _) in plan.Constants)
+        {
+            var qp = p.Constants[name];
+            CheckTrainable(name, qp, method);
+            head.Add(ReadThrough(name, Site(g, name, qp)));
         }
 
         var activations = new Dictionary<string, FakeQuantSite>(StringComparer.Ordinal);

@@ -104,4 +104,20 @@ public sealed class QatModelTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    /// <summary>A transformer's Add/Mul constants (biases of MatMul + Add, attention scale) are stored with the activation
+    /// format: the training graph must quantize them as the export does.</summary>
+    [Fact]
+    public void Export_Transformer_ComputesTheTrainingGraph()
+    {
+        var model = LowBit.Nn.Zoo.ModelZoo.Build("vit-tiny", new LowBit.Nn.Zoo.VitOptions([1, 28, 28], patchSize: 7, depth: 1, heads: 2, dim: 16, seed: 2));
+        var r = new Random(4);
+        Tensor Batch(int n) => Tensor.FromArray(Enumerable.Range(0, n * 784).Select(_ => (float)r.NextDouble()).ToArray(), [n, 1, 28, 28]);
+        var calib = Enumerable.Range(0, 8).Select(_ => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { [model.Inputs[0].Name] = Batch(1) });
+        var qat = QatModel.Prepare(model, new QuantizerConfig(weights: new WeightQuantConfig(FormatTable.Get("int4")),
+            activations: new ActivationQuantConfig(FormatTable.Get("uint4"))), QatMethod.Lsq, calib);
+        Assert.Contains(qat.TrainingGraph.Nodes, n => n.OpType == FakeQuantizeOp.OpType && n.Inputs[0].EndsWith(".bias", StringComparison.Ordinal));
+        var x = Batch(16);
+        TensorAssert.Close(Run(qat.TrainingGraph, x), Run(qat.Export(Info(qat)).Graph, x), 1e-4, 1e-4);
+    }
 }
