@@ -9,7 +9,7 @@ namespace LowBit.Nn.Qat;
 /// <summary>
 /// <c>FakeQuantize(x, scale, zero_point)</c> in domain <see cref="Domain"/>: the training-time stand-in for
 /// QuantizeLinear → DequantizeLinear of any registered format, y = s·(g(c) − z) with c = encode(x/s) (ties to even,
-/// saturating), computed by the same code the exporter quantizes weights with (<see cref="Affine.FakeQuantize(Tensor, QuantParams, Quantization.Rounding.IRounding?)"/>),
+/// saturating), computed by the same code the exporter quantizes weights with (<see cref="Affine"/>'s Quantize and Dequantize),
 /// so a trained model exports to exactly the values it was trained with. It never reaches an exported file
 /// (<see cref="QatModel.Export"/> writes standard QDQ). Scale layout as ONNX: rank 0 per tensor, [C] per channel along
 /// <c>axis</c>, blocked with <c>block_size</c> &gt; 0.
@@ -48,7 +48,8 @@ internal static class FakeQuantizeOp
         Affine.Dequantize(codes, x.Shape, p, y.AsSpan<float>());
         // The backward needs the codes; keeping them saves quantizing x a second time.
         if (ctx.Training) ctx.Saved = new Saved(codes, p);
-        return [y, scale_from.Length == 0 ? scale : Tensor.FromArray(p.Scales, scale.Shape)];
+        // A copy, never the input itself: a session may recycle the storage of values it computed.
+        return [y, Tensor.FromArray((float[])p.Scales.Clone(), scale.Shape)];
     }
 
     [Grad(OpType, 1, Domain)]
