@@ -48,7 +48,7 @@ internal static class QatRetrain
         return ProgressDisplay.Run(ctx, progress =>
         {
             var scores = Saliency.Measure(qat, training, batches, ctx.Cancellation, (d, t) => progress.Report("saliency", d, t));
-            return PartialRetraining.Select(qat.TrainingGraph, Saliency.QuantizedWeights(qat.TrainingGraph), scores, selection, training.Seed);
+            return PartialRetraining.Select(qat.TrainingGraph, qat.WeightNames, scores, selection, training.Seed);
         });
     }
 
@@ -59,7 +59,7 @@ internal static class QatRetrain
     {
         if (plan is null)
         {
-            long n = Saliency.QuantizedWeights(qat.TrainingGraph).Sum(w => (long)qat.TrainingGraph.Initializers[w].Length);
+            long n = qat.WeightNames.Sum(w => (long)qat.TrainingGraph.Initializers[w].Length);
             return new QatRetrainInfo(selection.ToString(), 1, 0, n, n, []);
         }
         return new QatRetrainInfo(selection.ToString(), selection.Fraction, batches, plan.RetrainedWeights, plan.TotalWeights,

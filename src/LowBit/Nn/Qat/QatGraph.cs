@@ -24,13 +24,15 @@ internal sealed class QatGraph
     private const long MinOpset = 13;
 
     public required Graph.Graph Graph { get; init; }
-    /// <summary>Weight (and Add/Mul constant) name → its fake-quant parameters.</summary>
+    /// <summary>Weight name → its fake-quant parameters.</summary>
     public required IReadOnlyDictionary<string, FakeQuantSite> Weights { get; init; }
+    /// <summary>Add/Mul constant name → its fake-quant parameters (the activation format's).</summary>
+    public required IReadOnlyDictionary<string, FakeQuantSite> Constants { get; init; }
     /// <summary>Activation group root → its fake-quant parameters.</summary>
     public required IReadOnlyDictionary<string, FakeQuantSite> Activations { get; init; }
 
     /// <summary>The scales that are parameters (not recomputed from their tensor every step).</summary>
-    public IEnumerable<string> ScaleNames => Weights.Values.Concat(Activations.Values).Where(s => s.ScaleFrom.Length == 0).Select(s => s.Scale);
+    public IEnumerable<string> ScaleNames => Weights.Values.Concat(Constants.Values).Concat(Activations.Values).Where(s => s.ScaleFrom.Length == 0).Select(s => s.Scale);
 
     public static QatGraph Build(Graph.Graph prepared, QdqPlan plan, QdqParams p, QatMethod method, bool quantizeOutputs)
     {
@@ -50,9 +52,10 @@ internal sealed class QatGraph
         var scaleUsed = new Dictionary<string, string>(StringComparer.Ordinal);
         var head = new List<Node>();
         // Every reader of initializer `name` reads its fake-quantized value instead.
-        Node ReadThrough(string name, FakeQuantSite site)
+        var constants = new Dictionary<string, FakeQuantSite>(StringComparer.Ordinal);
+        Node ReadThrough(Dictionary<string, FakeQuantSite> sites, string name, FakeQuantSite site)
         {
-            weights[name] = site;
+            sites[name] = site;
             string fq = g.UniqueName(name + ".qat");
             foreach (var n in g.Nodes)
                 for (int i = 0; i < n.Inputs.Count; i++)
@@ -64,7 +67,7 @@ internal sealed class QatGraph
             var qp = p.Weights[name];
             CheckTrainable(name, qp, method);
             var site = Site(g, name, qp) with { ScaleFrom = WeightScaleFrom(mark) };
-            var node = ReadThrough(name, site);
+            var node = ReadThrough(weights, name, site);
             // The scales in use: a bias fake quantizer multiplies them (they differ from the initializer when recomputed).
             if (site.ScaleFrom.Length > 0) node.Outputs.Add(g.UniqueName(name + ".qat_scale_used"));
             head.Add(node);
@@ -77,7 +80,7 @@ internal sealed class QatGraph
         {
             var qp = p.Constants[name];
             CheckTrainable(name, qp, method);
-            head.Add(ReadThrough(name, Site(g, name, qp)));
+            head.Add(ReadThrough(constants, name, Site(g, name, qp)));
         }
 
         var activations = new Dictionary<string, FakeQuantSite>(StringComparer.Ordinal);
@@ -133,7 +136,7 @@ internal sealed class QatGraph
         // Clip with min/max inputs and other forms with gradients need opset ≥ 13 (old models: upgraded, as BlockGraph does).
         Quantization.Prepare.OpsetUpgrade.Apply(g, MinOpset);
         TopologicalSort.Apply(g);
-        return new QatGraph { Graph = g, Weights = weights, Activations = activations };
+        return new QatGraph { Graph = g, Weights = weights, Constants = constants, Activations = activations };
     }
 
     /// <summary>The parameters a trained scale set describes (zero points, format and layout as at the start).</summary>

@@ -45,6 +45,8 @@ public sealed class QatModel
     public Graph.Graph TrainingGraph => qat.Graph;
     /// <summary>Scale initializers of <see cref="TrainingGraph"/> (trained by LSQ and, for activations, PACT).</summary>
     public IReadOnlyList<string> ScaleNames { get; }
+    /// <summary>The quantized weight initializers of <see cref="TrainingGraph"/> (not Add/Mul constants), in plan order.</summary>
+    internal IReadOnlyList<string> WeightNames => [.. qat.Weights.Keys];
     /// <summary>Everything the optimizer updates: the float weights and biases, plus the learned scales.</summary>
     public IReadOnlyList<string> Parameters { get; }
 
@@ -63,7 +65,7 @@ public sealed class QatModel
             _ => [],
         };
         ScaleNames = learned.Distinct().ToList();
-        var quantizerState = new HashSet<string>(qat.Weights.Values.Concat(qat.Activations.Values).SelectMany(s => new[] { s.Scale, s.ZeroPoint }), StringComparer.Ordinal);
+        var quantizerState = new HashSet<string>(qat.Weights.Values.Concat(qat.Constants.Values).Concat(qat.Activations.Values).SelectMany(s => new[] { s.Scale, s.ZeroPoint }), StringComparer.Ordinal);
         Parameters = [.. Nn.Parameters.Trainable(qat.Graph).Where(n => !quantizerState.Contains(n)), .. ScaleNames];
         // A learned scale may shrink but never reach 0 (QuantParams needs s > 0): floor at 1/1000 of its start.
         foreach (var name in ScaleNames)
@@ -126,7 +128,7 @@ public sealed class QatModel
             if (qat.Graph.Initializers.TryGetValue(name, out var t) && t.DType == DType.Float32) trained.Initializers[name] = t.Clone();
         var stored = new Dictionary<string, QuantParams>(StringComparer.Ordinal);
         // Weights whose scale follows them (BitNet) are left out: the pipeline chooses it from the trained weights with the same rule.
-        foreach (var (name, site) in qat.Weights.Where(w => w.Value.ScaleFrom.Length == 0)) stored[name] = QatGraph.Trained(site, qat.Graph);
+        foreach (var (name, site) in qat.Weights.Concat(qat.Constants).Where(w => w.Value.ScaleFrom.Length == 0)) stored[name] = QatGraph.Trained(site, qat.Graph);
         foreach (var (root, site) in qat.Activations) stored[root] = QatGraph.Trained(site, qat.Graph);
         var q = QuantizePipeline.Run(trained, exportConfig, null, null, CalibrationOptions.Default, new QdqParams.Stored(stored), sourcePath);
         var start = Initial.Manifest;

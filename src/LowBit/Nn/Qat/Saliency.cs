@@ -17,18 +17,6 @@ namespace LowBit.Nn.Qat;
 /// </summary>
 internal static class Saliency
 {
-    /// <summary>The quantized weights of a training graph: float initializers read through a weight
-    /// <see cref="FakeQuantizeOp"/> (batch_axis −1; activation quantizers have batch axis 0), in graph order.</summary>
-    public static IReadOnlyList<string> QuantizedWeights(Graph.Graph g)
-    {
-        var names = new List<string>();
-        foreach (var n in g.Nodes)
-            if (n.OpType == FakeQuantizeOp.OpType && n.Domain == FakeQuantizeOp.Domain && n.Get<long>("batch_axis") == -1
-                && g.Initializers.TryGetValue(n.Inputs[0], out var t) && t.DType == DType.Float32 && !names.Contains(n.Inputs[0]))
-                names.Add(n.Inputs[0]);
-        return names;
-    }
-
     /// <summary>S per element of every name in <paramref name="weights"/> (same layout as the tensor), over
     /// <paramref name="batches"/> of (inputs, integer class targets) of the graph's first input and output.</summary>
     public static Dictionary<string, float[]> Measure(Graph.Graph g, IReadOnlyList<string> weights,
@@ -70,7 +58,7 @@ internal static class Saliency
         var data = TrainingData.Open(config);
         data.CheckModel(qat.TrainingGraph);
         int count = Math.Min(batches, data.BatchesPerEpoch);
-        return Measure(qat.TrainingGraph, QuantizedWeights(qat.TrainingGraph),
+        return Measure(qat.TrainingGraph, qat.WeightNames,
             data.Epoch(0, 0, count).Select(b => (b.Inputs, b.Targets)), config.LabelSmoothing, config.Threads, cancellation,
             d => progress?.Invoke(d, count));
     }

@@ -88,7 +88,7 @@ public sealed class PartialRetrainingTests
         var config = new TrainingConfig("fashion-cnn", "fashion-mnist-1k", epochs: 1, batchSize: 32, learningRate: 0.01, weightDecay: 0.05,
             augment: false, threads: 2, validationDataset: "none", maxStepsPerEpoch: 3, recipe: TrainingDefaults.QuantizationAware);
         var g = qat.TrainingGraph;
-        var weights = Saliency.QuantizedWeights(g);
+        var weights = qat.WeightNames;
         var plan = PartialRetraining.Select(g, weights, Saliency.Measure(qat, config, 2), new RetrainSelection(scope, fraction));
         var before = weights.ToDictionary(w => w, w => g.Initializers[w].ToFloatArray());
         var setup = plan.Restrict(new TrainerSetup { Parameters = qat.Parameters, AfterStep = qat.ClampScales }, g, qat.Parameters);

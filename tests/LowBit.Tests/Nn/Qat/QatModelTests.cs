@@ -65,6 +65,8 @@ public sealed class QatModelTests
     [Theory]
     [InlineData("int4", "uint4", QatMethod.Lsq)]
     [InlineData("ternary", "uint8", QatMethod.BitNet)]
+    [InlineData("nf4", "uint8", QatMethod.Lsq)]
+    [InlineData("apot4", "uint4", QatMethod.Ste)]
     public void Export_AfterWeightsAndScalesMoved_ComputesTheTrainingGraph(string weights, string activations, QatMethod method)
     {
         var (model, data) = Load();
@@ -117,6 +119,8 @@ public sealed class QatModelTests
         var qat = QatModel.Prepare(model, new QuantizerConfig(weights: new WeightQuantConfig(FormatTable.Get("int4")),
             activations: new ActivationQuantConfig(FormatTable.Get("uint4"))), QatMethod.Lsq, calib);
         Assert.Contains(qat.TrainingGraph.Nodes, n => n.OpType == FakeQuantizeOp.OpType && n.Inputs[0].EndsWith(".bias", StringComparison.Ordinal));
+        // Constants are quantized but are not the weights saliency ranks.
+        Assert.DoesNotContain(qat.WeightNames, w => w.EndsWith(".bias", StringComparison.Ordinal));
         var x = Batch(16);
         TensorAssert.Close(Run(qat.TrainingGraph, x), Run(qat.Export(Info(qat)).Graph, x), 1e-4, 1e-4);
     }

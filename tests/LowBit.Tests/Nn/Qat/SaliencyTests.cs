@@ -61,12 +61,12 @@ public sealed class SaliencyTests
     }
 
     [Fact]
-    public void QuantizedWeights_FashionCnn_AreTheSixConvAndGemmWeightsAndParameters()
+    public void WeightNames_FashionCnn_AreTheSixConvAndGemmWeightsAndParameters()
     {
         string dir = LowBit.Data.Assets.Find("fashion-cnn") ?? throw new InvalidOperationException("assets/fashion-cnn not found");
         var model = LowBit.Onnx.OnnxImporter.Load(Path.Combine(dir, "fashion-cnn.onnx"));
         var qat = QatModelTests.Prepare(model, LowBit.Data.FashionMnist.OpenSubset(), "int2", "uint8", QatMethod.Lsq, calibrate: 8);
-        var weights = Saliency.QuantizedWeights(qat.TrainingGraph);
+        var weights = qat.WeightNames;
         var convAndGemm = model.Nodes.Where(n => n.OpType is "Conv" or "Gemm" or "MatMul").ToList();
         Assert.Equal(convAndGemm.Count, weights.Count);
         Assert.All(weights, w => Assert.Contains(w, qat.Parameters));
