@@ -16,18 +16,9 @@ namespace LowBit.Tests.Nn.Qat;
 /// </summary>
 public sealed class QatModelTests
 {
-    private static (Graph.Graph Model, Dataset Data) Load()
-    {
-        string dir = Assets.Find("fashion-cnn") ?? throw new InvalidOperationException("assets/fashion-cnn not found");
-        return (OnnxImporter.Load(Path.Combine(dir, "fashion-cnn.onnx")), FashionMnist.OpenSubset());
-    }
+    private static (Graph.Graph Model, Dataset Data) Load() => CommittedFashionCnn.Load();
 
-    private static Tensor Images(Dataset d, int start, int count)
-    {
-        var x = new float[count * d.SampleLength];
-        for (int i = 0; i < count; i++) d.ReadSample(start + i, x.AsSpan(i * d.SampleLength, d.SampleLength));
-        return Tensor.FromArray(x, [count, .. d.SampleShape]);
-    }
+    private static Tensor Images(Dataset d, int start, int count) => CommittedFashionCnn.Images(d, start, count);
 
     internal static QatModel Prepare(Graph.Graph model, Dataset data, string weights, string activations, QatMethod method, int calibrate = 64) =>
         QatModel.Prepare(model, new QuantizerConfig(weights: new WeightQuantConfig(FormatTable.Get(weights)),

@@ -18,18 +18,9 @@ public sealed class FashionCnnObserverTests(ITestOutputHelper output)
 {
     private const int Calibrate = 256, Batch = 186;
 
-    private static (Graph.Graph Model, Dataset Data) Load()
-    {
-        string dir = Assets.Find("fashion-cnn") ?? throw new InvalidOperationException("assets/fashion-cnn not found");
-        return (OnnxImporter.Load(Path.Combine(dir, "fashion-cnn.onnx")), FashionMnist.OpenSubset());
-    }
+    private static (Graph.Graph Model, Dataset Data) Load() => CommittedFashionCnn.Load();
 
-    private static Tensor Images(Dataset d, int start, int count)
-    {
-        var x = new float[count * d.SampleLength];
-        for (int i = 0; i < count; i++) d.ReadSample(start + i, x.AsSpan(i * d.SampleLength, d.SampleLength));
-        return Tensor.FromArray(x, [count, .. d.SampleShape]);
-    }
+    private static Tensor Images(Dataset d, int start, int count) => CommittedFashionCnn.Images(d, start, count);
 
     /// <summary>Logits [held-out samples × 10] from ONNX Runtime.</summary>
     private static float[] Logits(Graph.Graph g, Dataset d)

@@ -20,15 +20,8 @@ public sealed class NarrowActivationTests
     [InlineData("int7")]
     public void NarrowActivations_CodesStayOnTheGridAndOrtAgrees(string format)
     {
-        string dir = Assets.Find("fashion-cnn") ?? throw new InvalidOperationException("assets/fashion-cnn not found");
-        var model = OnnxImporter.Load(Path.Combine(dir, "fashion-cnn.onnx"));
-        var data = FashionMnist.OpenSubset();
-        Tensor Images(int start, int count)
-        {
-            var x = new float[count * data.SampleLength];
-            for (int i = 0; i < count; i++) data.ReadSample(start + i, x.AsSpan(i * data.SampleLength, data.SampleLength));
-            return Tensor.FromArray(x, [count, .. data.SampleShape]);
-        }
+        var (model, data) = CommittedFashionCnn.Load();
+        Tensor Images(int start, int count) => CommittedFashionCnn.Images(data, start, count);
         var f = FormatTable.Get(format);
         // Calibrated on 8 images, run on 64 others: values beyond the calibrated range must saturate at the grid's ends.
         var calib = Enumerable.Range(0, 8).Select(i => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor> { ["input"] = Images(i, 1) });
